@@ -1,0 +1,1 @@
+"""Perception: what the task is (Description Analyzer) and what the data holds (Profiling Agent)."""

@@ -1,0 +1,90 @@
+"""The TaskSummary: what the Description Analyzer hands to every later phase."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TaskType(str, Enum):
+    binary = "binary"
+    multiclass = "multiclass"
+    regression = "regression"
+    multilabel = "multilabel"
+
+
+# Metric name -> greater is better. Names follow TASK_FORMAT.md's metric table.
+METRIC_DIRECTIONS: dict[str, bool] = {
+    "accuracy": True,
+    "f1_macro": True,
+    "auc": True,
+    "auc_columnwise": True,
+    "logloss": False,
+    "rmse": False,
+    "rmsle": False,
+    "mae": False,
+    "qwk": True,
+    "mcc": True,
+}
+
+
+class Evidence(BaseModel):
+    """One fact of the summary and where it came from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fact: str  # e.g. "target_columns", "metric"
+    value: str
+    source: Literal["description", "sample_submission", "train_test_difference", "value_types", "default", "user"]
+    detail: str = ""
+
+
+class SubmissionFormat(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    columns: list[str]  # exact column order of the submission file
+    id_column: str | None
+    # label: one column of class labels; probability: one column, P(positive_label);
+    # class_probabilities: one column per class (logloss); value: a number (regression);
+    # multilabel_probabilities: one probability column per target (auc_columnwise)
+    kind: Literal["label", "probability", "class_probabilities", "value", "multilabel_probabilities"]
+    prediction_columns: list[str]  # the columns a model fills
+    positive_label: str | None = None
+    # class_probabilities: submission column -> class label as it appears in train
+    class_columns: dict[str, str] | None = None
+
+
+class MediaRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    column: str
+    folder: str | None
+    modality: Literal["image", "audio"]
+
+
+class TaskSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    data_dir: str
+    description: str
+    stripped: bool = Field(description="the description gave no task facts; everything was inferred from files")
+    train_file: str
+    test_file: str
+    sample_submission_file: str | None
+    target_columns: list[str]  # names in train.csv
+    id_column: str | None
+    task_type: TaskType
+    metric: str
+    greater_is_better: bool
+    classes: list[str] | None = None  # as strings, sorted; None for regression
+    positive_label: str | None = None
+    submission: SubmissionFormat
+    media: list[MediaRef] = []
+    evidence: list[Evidence] = []
+
+    @property
+    def target(self) -> str:
+        return self.target_columns[0]
