@@ -1,0 +1,1 @@
+"""Coding: the Preprocessing and Modeling Coders render modules from the blueprint."""

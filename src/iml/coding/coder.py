@@ -1,0 +1,28 @@
+"""Expert Preprocessing and Modeling Coders: render code/ modules from the blueprint."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from iml.perception.summary import TaskSummary
+from iml.planning.blueprint import Blueprint
+from iml.templating import render
+
+
+def write_preprocess(bp: Blueprint, summary: TaskSummary) -> str:
+    text_svd = max((t.svd_components for t in bp.prep.text_columns), default=0)
+    return render("preprocess.py.j2", bp=bp, summary=summary, text_svd=text_svd)
+
+
+def write_model(bp: Blueprint, track: str) -> str:
+    classification = bp.contract.target.classes is not None
+    return render(f"model_{track}.py.j2", bp=bp, classification=classification)
+
+
+def metrics_source() -> str:
+    """iml's metric module, vendored next to the generated code so the pipeline needs no iml."""
+    return resources.files("iml").joinpath("metrics.py").read_text()
+
+
+def tracks_of(bp: Blueprint) -> list[str]:
+    return list(dict.fromkeys(c.track for c in bp.model.candidates))

@@ -1,0 +1,40 @@
+"""Assembler: binds the generated modules into pipeline.py, a standalone program."""
+
+from __future__ import annotations
+
+from iml.coding.coder import tracks_of
+from iml.perception.summary import TaskSummary
+from iml.planning.blueprint import Blueprint
+from iml.templating import render
+
+
+def pipeline_config(bp: Blueprint, summary: TaskSummary, time_budget: float) -> dict:
+    sub = summary.submission
+    return {
+        "task_type": bp.contract.target.task_type,
+        "classes": bp.contract.target.classes,
+        "metric": bp.eval.metric,
+        "greater_is_better": bp.eval.greater_is_better,
+        "prediction": bp.eval.prediction,
+        "positive_label": summary.positive_label,
+        "id_column": sub.id_column,
+        "submission_columns": sub.columns,
+        "prediction_columns": sub.prediction_columns,
+        "class_columns": sub.class_columns,
+        "target_transform": bp.prep.target_transform,
+        "min_value": bp.contract.prediction.min_value,
+        "tracks": tracks_of(bp),
+        "candidates": [c.model_dump() for c in bp.model.candidates],
+        "cv": bp.train.cv,
+        "n_folds": bp.train.n_folds,
+        "holdout_fraction": bp.train.holdout_fraction,
+        "seed": bp.train.seed,
+        "max_trials": bp.train.max_trials,
+        "hpo_share": bp.train.hpo_share,
+        "ensemble": bp.train.ensemble,
+        "time_budget": round(time_budget, 1),
+    }
+
+
+def assemble(bp: Blueprint, summary: TaskSummary, time_budget: float) -> str:
+    return render("pipeline.py.j2", bp=bp, config=pipeline_config(bp, summary, time_budget))

@@ -1,0 +1,128 @@
+"""The Blueprint: ⟨prep, model, train, eval⟩ plus the InterfaceContract that binds them.
+
+Every field is data the coders render into code and the Verifier checks against;
+the llm brain's answer is validated against these same models.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Decision(_Strict):
+    """A column-level choice and why it was made, so blueprint.md can explain itself."""
+
+    column: str
+    action: str
+    reason: str
+
+
+class TextPlan(_Strict):
+    column: str
+    max_features: int = 20000
+    svd_components: int = 64  # TF-IDF is reduced to a dense block so every learner can take it
+    reason: str = ""
+
+
+class PrepPlan(_Strict):
+    id_column: str | None
+    numeric_columns: list[str] = []
+    boolean_columns: list[str] = []
+    onehot_columns: list[str] = []  # low cardinality
+    ordinal_columns: list[str] = []  # high cardinality: frequency-ordered codes + frequency
+    datetime_columns: list[str] = []
+    text_columns: list[TextPlan] = []
+    dropped: list[Decision] = []
+    decisions: list[Decision] = []
+    missing_indicators: bool = True
+    onehot_max_levels: int = 12
+    target_transform: Literal["none", "log1p"] = "none"
+
+
+class Candidate(_Strict):
+    track: Literal["traditional", "pretrained", "custom_nn"] = "traditional"
+    learner: str  # e.g. lightgbm, xgboost, catboost, linear
+    params: dict = {}
+    search: bool = True  # tune with Optuna within its time share
+    weight: float = 1.0  # share of the time budget, relative to the other candidates
+
+
+class ModelPlan(_Strict):
+    candidates: list[Candidate]
+    class_weight: Literal["balanced"] | None = None
+    reason: str = ""
+
+
+class TrainPlan(_Strict):
+    cv: Literal["stratified", "kfold"]
+    n_folds: int = Field(5, ge=2, le=20)
+    holdout_fraction: float = Field(0.0, ge=0.0, lt=0.5)
+    seed: int = 0
+    max_trials: int = 60
+    hpo_share: float = Field(0.4, ge=0.0, le=0.9)  # of each candidate's time on tuning
+    early_stopping_rounds: int = 100
+    ensemble: Literal["auto", "best", "average"] = "auto"
+
+
+class EvalPlan(_Strict):
+    metric: str
+    greater_is_better: bool
+    prediction: Literal["label", "probability", "class_probabilities", "value", "multilabel_probabilities"]
+
+
+class FeatureContract(_Strict):
+    """What Preprocessor.transform must return (Q_post) and Model.fit accepts (R_pre)."""
+
+    container: Literal["dataframe"] = "dataframe"
+    dtype: Literal["float"] = "float"
+    allow_missing: bool = False
+    allow_infinite: bool = False
+    rows: Literal["equal_input"] = "equal_input"
+    min_features: int = 1
+    same_columns_train_test: bool = True
+
+
+class TargetContract(_Strict):
+    task_type: Literal["binary", "multiclass", "regression", "multilabel"]
+    classes: list[str] | None = None  # class order: y is encoded as the index into this list
+    encoding: Literal["class_index", "float"]
+
+
+class PredictionContract(_Strict):
+    """What Model.predict / predict_proba must return."""
+
+    rows: Literal["equal_input"] = "equal_input"
+    proba_columns: int | None = None  # classification: len(classes)
+    proba_rows_sum_to_one: bool = False
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+class SubmissionContract(_Strict):
+    columns: list[str]
+    id_column: str | None
+    n_rows: int
+
+
+class InterfaceContract(_Strict):
+    features: FeatureContract = FeatureContract()
+    target: TargetContract
+    prediction: PredictionContract
+    submission: SubmissionContract
+
+
+class Blueprint(_Strict):
+    task: str
+    modality: str
+    prep: PrepPlan
+    model: ModelPlan
+    train: TrainPlan
+    eval: EvalPlan
+    contract: InterfaceContract
+    rationale: list[str] = []

@@ -1,0 +1,165 @@
+"""Guideline Agent, expert brain: rules from the profile to a Blueprint.
+
+Each rule is one small function and leaves a Decision with its reason, so the
+blueprint explains itself to the person who reads blueprint.md.
+"""
+
+from __future__ import annotations
+
+from iml.perception.profile import ColumnProfile, Profile
+from iml.perception.summary import TaskSummary, TaskType
+from iml.planning.blueprint import (
+    Blueprint,
+    Candidate,
+    Decision,
+    EvalPlan,
+    InterfaceContract,
+    ModelPlan,
+    PredictionContract,
+    PrepPlan,
+    SubmissionContract,
+    TargetContract,
+    TextPlan,
+    TrainPlan,
+)
+
+ONEHOT_MAX_LEVELS = 12
+# Metrics that weigh every class equally: balanced weights pay off there, and only there
+# (for accuracy they trade common-class hits for rare-class ones and lose).
+CLASS_BALANCED_METRICS = {"f1_macro", "mcc", "qwk"}
+IMBALANCE_FOR_WEIGHTS = 3.0
+
+
+def plan(summary: TaskSummary, profile: Profile, time_budget: float) -> Blueprint:
+    prep = _plan_prep(summary, profile)
+    model = _plan_model(summary, profile, time_budget)
+    train = _plan_train(summary, profile, time_budget)
+    eval_plan = EvalPlan(metric=summary.metric, greater_is_better=summary.greater_is_better,
+                         prediction=summary.submission.kind)
+    rationale = [
+        f"{summary.task_type.value} task scored by {summary.metric} "
+        f"({'higher' if summary.greater_is_better else 'lower'} is better).",
+        f"{profile.n_train_rows} training rows, {len(profile.features())} usable input columns.",
+        f"Validation: {train.n_folds}-fold {train.cv} CV"
+        + (f" with a locked {train.holdout_fraction:.0%} holdout." if train.holdout_fraction else "."),
+        model.reason,
+    ]
+    return Blueprint(
+        task=summary.name,
+        modality=_modality(prep, summary),
+        prep=prep,
+        model=model,
+        train=train,
+        eval=eval_plan,
+        contract=build_contract(summary, profile),
+        rationale=[r for r in rationale if r],
+    )
+
+
+def build_contract(summary: TaskSummary, profile: Profile) -> InterfaceContract:
+    classification = summary.task_type in (TaskType.binary, TaskType.multiclass)
+    classes = summary.classes if classification else None
+    return InterfaceContract(
+        target=TargetContract(task_type=summary.task_type.value, classes=classes,
+                              encoding="class_index" if classification else "float"),
+        prediction=PredictionContract(
+            proba_columns=len(classes) if classes else None,
+            proba_rows_sum_to_one=bool(classes),
+            min_value=0.0 if summary.metric == "rmsle" else None,
+        ),
+        submission=SubmissionContract(columns=summary.submission.columns,
+                                      id_column=summary.submission.id_column,
+                                      n_rows=profile.n_test_rows),
+    )
+
+
+def _modality(prep: PrepPlan, summary: TaskSummary) -> str:
+    if summary.media:
+        return summary.media[0].modality if not prep.numeric_columns else "multimodal"
+    return "multimodal" if prep.text_columns else "tabular"
+
+
+def _plan_prep(summary: TaskSummary, profile: Profile) -> PrepPlan:
+    prep = PrepPlan(id_column=summary.id_column, onehot_max_levels=ONEHOT_MAX_LEVELS)
+    for col in profile.columns:
+        if col.name in summary.target_columns:
+            continue
+        if not col.in_test:
+            prep.dropped.append(Decision(column=col.name, action="drop", reason="absent from the test file"))
+            continue
+        _place_column(col, summary, profile, prep)
+    if summary.metric == "rmsle":
+        prep.target_transform = "log1p"
+        prep.decisions.append(Decision(column=summary.target, action="log1p target",
+                                       reason="RMSLE is RMSE on log1p: fitting log1p(y) optimises the metric"))
+    return prep
+
+
+def _place_column(col: ColumnProfile, summary: TaskSummary, profile: Profile, prep: PrepPlan) -> None:
+    def keep(bucket: list, action: str, reason: str) -> None:
+        bucket.append(col.name)
+        prep.decisions.append(Decision(column=col.name, action=action, reason=reason))
+
+    if col.name == summary.id_column or col.kind == "id":
+        prep.dropped.append(Decision(column=col.name, action="drop", reason="row identifier, carries no signal"))
+    elif col.kind == "constant":
+        prep.dropped.append(Decision(column=col.name, action="drop", reason="constant: one value or none"))
+    elif col.kind in ("image_path", "audio_path"):
+        prep.dropped.append(Decision(column=col.name, action="drop",
+                                     reason=f"{col.kind.split('_')[0]} files: no media features in this track"))
+    elif col.kind == "numeric":
+        note = f"median imputation ({col.missing_rate:.0%} missing)" if col.n_missing else "as is"
+        keep(prep.numeric_columns, "numeric", note)
+    elif col.kind == "boolean":
+        keep(prep.boolean_columns, "boolean", "two values mapped to 0/1")
+    elif col.kind == "datetime":
+        keep(prep.datetime_columns, "date parts", "year, month, day, weekday, hour, day of year and epoch time")
+    elif col.kind == "text":
+        components = 64 if profile.n_train_rows >= 2000 else 32
+        prep.text_columns.append(TextPlan(column=col.name, svd_components=components,
+                                          reason=f"free text (mean {col.mean_words or 0:.0f} words): "
+                                                 f"TF-IDF words+chars reduced to {components} SVD components "
+                                                 "plus length/style counts"))
+        prep.decisions.append(Decision(column=col.name, action="tf-idf + svd", reason=prep.text_columns[-1].reason))
+    elif col.n_unique <= ONEHOT_MAX_LEVELS:
+        keep(prep.onehot_columns, "one-hot", f"{col.n_unique} levels")
+    else:
+        keep(prep.ordinal_columns, "frequency codes",
+             f"{col.n_unique} levels: too many for one-hot; codes ordered by frequency plus the frequency itself")
+    if col.leak_suspect:
+        prep.decisions.append(Decision(column=col.name, action="kept, flagged",
+                                       reason="almost determines the target; kept because test has it too"))
+
+
+def _plan_model(summary: TaskSummary, profile: Profile, time_budget: float) -> ModelPlan:
+    n_cells = profile.n_train_rows * max(1, len(profile.features()))
+    candidates = [Candidate(learner="lightgbm", weight=3.0)]
+    candidates.append(Candidate(learner="linear", weight=0.5))
+    if time_budget >= 60:
+        candidates.append(Candidate(learner="catboost", weight=2.0 if n_cells <= 5_000_000 else 1.0))
+    if time_budget >= 120:
+        candidates.append(Candidate(learner="xgboost", weight=1.5))
+    class_weight = None
+    target = profile.targets[0] if profile.targets else None
+    if (summary.metric in CLASS_BALANCED_METRICS and target is not None
+            and (target.imbalance_ratio or 1.0) >= IMBALANCE_FOR_WEIGHTS):
+        class_weight = "balanced"
+    reason = ("Gradient boosting (" + ", ".join(c.learner for c in candidates if c.learner != "linear")
+              + ") and a regularised linear model, tuned with Optuna within their time shares; "
+              "out-of-fold predictions decide between the best single model and their average.")
+    if class_weight:
+        reason += f" Classes are imbalanced ({target.imbalance_ratio:.1f}:1) and {summary.metric} weighs them equally: balanced class weights."
+    return ModelPlan(candidates=candidates, class_weight=class_weight, reason=reason)
+
+
+def _plan_train(summary: TaskSummary, profile: Profile, time_budget: float) -> TrainPlan:
+    n = profile.n_train_rows
+    classification = summary.task_type in (TaskType.binary, TaskType.multiclass)
+    n_folds = 5 if n <= 200_000 else 3
+    if time_budget < 60:
+        n_folds = min(n_folds, 3)
+    return TrainPlan(
+        cv="stratified" if classification else "kfold",
+        n_folds=n_folds,
+        holdout_fraction=0.1 if n >= 2000 else 0.0,
+    )
