@@ -24,6 +24,9 @@ def read_table(path: str | Path, nrows: int | None = None) -> pd.DataFrame:
         else:
             sep = "\t" if path.suffix == ".tsv" else ","
             frame = pd.read_csv(path, sep=sep, nrows=nrows, low_memory=False)
+    except ImportError as exc:
+        raise DataError(f"{path.name} needs an optional package to be read: {exc}",
+                        hint="pip install pyarrow, or provide the table as CSV") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError) as exc:
         raise DataError(
             f"{path.name} could not be read as a table: {str(exc).splitlines()[0]}",
