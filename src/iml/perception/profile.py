@@ -31,6 +31,10 @@ class ColumnProfile(BaseModel):
     unseen_in_test_rate: float | None = None  # share of test values never seen in train
     mean_length: float | None = None  # text: characters
     mean_words: float | None = None
+    # datetime columns: ISO range over train (UTC)
+    date_min: str | None = None
+    date_max: str | None = None
+    test_missing_rate: float | None = None  # None when the column is not in test
     # relation to the (first) target: |Pearson| for numeric, mutual-information-like score otherwise
     target_association: float | None = None
     leak_suspect: bool = False
@@ -50,6 +54,7 @@ class TargetProfile(BaseModel):
     min: float | None = None
     max: float | None = None
     skew: float | None = None
+    notes: list[str] = []  # e.g. imbalance, skew: facts for the planner
 
 
 class Profile(BaseModel):
@@ -60,7 +65,8 @@ class Profile(BaseModel):
     n_columns: int
     columns: list[ColumnProfile]
     targets: list[TargetProfile]
-    file_sizes: dict[str, int]  # file name -> bytes
+    file_sizes: dict[str, int]  # file name -> bytes; a sub-folder as "name/" -> total bytes of its files
+    media_file_counts: dict[str, int] = {}  # sub-folder name -> number of files in it (recursive)
     duplicate_rows: int
     id_columns: list[str]
     date_columns: list[str]
@@ -68,6 +74,7 @@ class Profile(BaseModel):
     constant_columns: list[str]
     leak_suspects: list[str]
     elapsed_s: float
+    notes: list[str] = []  # what was sampled, what was ignored
 
     def column(self, name: str) -> ColumnProfile:
         for col in self.columns:
