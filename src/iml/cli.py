@@ -1,0 +1,142 @@
+"""The `iml` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from iml.errors import IMLError
+
+app = typer.Typer(
+    help="iml: a white-box AutoML agent. It reads a task folder, plans, writes modular code, "
+         "verifies it under contracts, and returns a submission, a fitted pipeline and readable code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(exc: IMLError) -> None:
+    err.print(f"[bold red]error:[/bold red] {exc.message}", markup=True)
+    if exc.hint:
+        err.print(f"[yellow]what to do:[/yellow] {exc.hint}")
+    raise typer.Exit(exc.exit_code)
+
+
+def _finish(outcome) -> None:
+    out.print(f"\n[bold green]done[/bold green] in {outcome.seconds:.0f}s")
+    if outcome.cv_score is not None:
+        holdout = f", holdout {outcome.holdout_score:.5f}" if outcome.holdout_score is not None else ""
+        out.print(f"validation {outcome.metric}: {outcome.cv_score:.5f} (CV){holdout}  "
+                  f"model: {' + '.join(outcome.members)}")
+    out.print(f"submission: {outcome.submission}")
+    out.print(f"run folder: {outcome.run_dir}  (report.html, pipeline.py, code/, model/)")
+
+
+@app.command()
+def run(
+    data_dir: Path = typer.Argument(..., help="Task folder: description.md, train/test files, sample_submission.csv."),
+    task: Optional[Path] = typer.Option(None, "--task", help="A file whose text replaces description.md."),
+    goal: Optional[str] = typer.Option(None, "--goal", help="Task description as text; replaces description.md."),
+    target: Optional[str] = typer.Option(None, "--target", help="Name the target column instead of inferring it."),
+    run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Run folder to create (must not exist). "
+                                           "Default: runs/<time>-<task>/."),
+    time_budget: float = typer.Option(300.0, "--time-budget", help="Wall-clock seconds for the whole run."),
+    seed: int = typer.Option(0, "--seed", help="Random seed for folds, tuning and models."),
+    debug_rounds: int = typer.Option(10, "--debug-rounds", help="Repair rounds (K) when verification fails."),
+    tracks: str = typer.Option("traditional", "--tracks", help="Comma-separated: traditional,pretrained,custom_nn."),
+    ensemble: str = typer.Option("auto", "--ensemble", help="auto (best or average, by CV), best, average."),
+    memory_mb: Optional[int] = typer.Option(None, "--memory-mb", help="Memory limit of each sandboxed execution."),
+    quiet: bool = typer.Option(False, "--quiet", help="Only print the result."),
+) -> None:
+    """Run the whole flow on a task folder and write a new run folder."""
+    from pydantic import ValidationError
+
+    from iml.flow import Run
+    from iml.options import RunOptions
+    from iml.progress import Progress
+
+    try:
+        if task is not None and goal is not None:
+            raise IMLError("--task and --goal both replace the description.", hint="pass only one of them")
+        description = goal
+        if task is not None:
+            if not task.is_file():
+                raise IMLError(f"task file {task} does not exist.", hint="pass a text or markdown file")
+            description = task.read_text()
+        try:
+            options = RunOptions(data_dir=str(data_dir), description=description, target=target,
+                                 run_dir=str(run_dir) if run_dir else None, time_budget=time_budget, seed=seed,
+                                 debug_rounds=debug_rounds, tracks=[t.strip() for t in tracks.split(",") if t.strip()],
+                                 ensemble=ensemble, memory_mb=memory_mb)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise IMLError(f"invalid option: {problems}", hint="see `iml run --help`") from None
+        progress = Progress(quiet=quiet)
+        run_ = Run.start(options, progress)
+        progress.info(f"run folder: {run_.folder.path}")
+        _finish(run_.execute())
+    except IMLError as exc:
+        _fail(exc)
+
+
+@app.command()
+def resume(
+    run_dir: Path = typer.Argument(..., help="A run folder written by `iml run`."),
+    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Seconds for the remaining phases."),
+) -> None:
+    """Continue a run that stopped (killed, failed, or edited by hand) from its last finished phase."""
+    from iml.flow import Run
+    from iml.progress import Progress
+
+    try:
+        run_ = Run.reopen(run_dir, Progress(), time_budget)
+        _finish(run_.execute())
+    except IMLError as exc:
+        _fail(exc)
+
+
+@app.command()
+def predict(
+    run_dir: Path = typer.Argument(..., help="A finished run folder."),
+    input_csv: Path = typer.Argument(..., help="Rows to predict, with the test file's columns."),
+    out_path: Path = typer.Option(Path("predictions.csv"), "--out", help="Where to write the predictions."),
+) -> None:
+    """Predict new rows with the fitted pipeline of a run."""
+    from iml.predicting import predict as predict_rows
+
+    try:
+        path = predict_rows(run_dir, input_csv, out_path)
+        out.print(f"predictions: {path}")
+    except IMLError as exc:
+        _fail(exc)
+
+
+@app.command()
+def grade(
+    task_dir: Path = typer.Argument(..., help="A task folder with task.yaml and prepared/private answers."),
+    submission: Path = typer.Argument(..., help="The submission CSV to grade."),
+) -> None:
+    """Grade a submission with TASK_FORMAT.md's validity rules, metric and P_norm."""
+    from iml.grading import grade_submission
+
+    try:
+        report = grade_submission(task_dir, submission)
+    except IMLError as exc:
+        _fail(exc)
+    out.print_json(report.model_dump_json())
+    if not report.valid:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

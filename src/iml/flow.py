@@ -1,0 +1,307 @@
+"""One run of the iML flow: perceive, plan, code, verify (and repair), train, select, report.
+
+Each phase reads its inputs from the run folder and writes its artifact there
+before the next starts, so `iml resume` can continue from the last phase done
+and a person can edit an artifact and re-run from it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+from pydantic import BaseModel
+
+from iml.coding import coder
+from iml.errors import DataError, PipelineFailed
+from iml.integration import assembler, sandbox, verifier
+from iml.integration.debugger import Repair, propose
+from iml.integration.diagnosis import Diagnosis, diagnose
+from iml.options import TRACKS, RunOptions
+from iml.perception.description import analyze_task
+from iml.perception.profile import Profile
+from iml.perception.profiling import profile_task
+from iml.perception.summary import TaskSummary
+from iml.planning import guideline
+from iml.planning.blueprint import Blueprint
+from iml.progress import Progress
+from iml.runfolder import PHASES, RunFolder, RunState
+
+# Seconds kept back from the budget for selection and the report after training.
+FINISH_RESERVE_S = 4.0
+VERIFY_SHARE = 0.25  # at most this share of the budget on sample verification runs
+
+
+class RunOutcome(BaseModel):
+    run_dir: str
+    submission: str | None
+    metric: str
+    cv_score: float | None
+    holdout_score: float | None
+    members: list[str]
+    seconds: float
+    status: str
+
+
+class Run:
+    def __init__(self, folder: RunFolder, options: RunOptions, progress: Progress):
+        self.folder = folder
+        self.options = options
+        self.progress = progress
+        self.started = time.monotonic()
+        self.deadline = self.started + options.time_budget
+
+    # ---------------------------------------------------------------- entry points
+    @classmethod
+    def start(cls, options: RunOptions, progress: Progress) -> "Run":
+        data_dir = Path(options.data_dir)
+        if not data_dir.is_dir():
+            raise DataError(f"data folder {data_dir} does not exist or is not a folder.",
+                            hint="pass the folder holding train/test files, e.g. examples/churn/prepared/public")
+        # Perceive before creating anything, so bad input leaves no half-made run folder behind.
+        summary = analyze_task(data_dir, description=options.description, target=options.target)
+        folder = RunFolder.create(Path(options.runs_root), summary.name,
+                                  Path(options.run_dir) if options.run_dir else None)
+        now = time.strftime("%Y-%m-%dT%H:%M:%S")
+        folder.save_state(RunState(data_dir=str(data_dir.resolve()), options=options.model_dump(),
+                                   started_at=now, updated_at=now))
+        folder.write_model("task_summary.json", summary)
+        run = cls(folder, options, progress)
+        run.folder.event("run_started", options=options.model_dump())
+        return run
+
+    @classmethod
+    def reopen(cls, run_dir: Path, progress: Progress, time_budget: float | None = None) -> "Run":
+        folder = RunFolder.open(run_dir)
+        state = folder.state()
+        options = RunOptions.model_validate(state.options)
+        if time_budget:
+            options.time_budget = time_budget
+        run = cls(folder, options, progress)
+        run.folder.event("run_resumed", phase_done=state.phase_done)
+        return run
+
+    def execute(self) -> RunOutcome:
+        state = self.folder.state()
+        start = PHASES.index(state.phase_done) + 1 if state.phase_done else 0
+        try:
+            for phase in PHASES[start:-1]:
+                self.progress.phase(phase)
+                began = time.monotonic()
+                getattr(self, f"_{phase}")()
+                self.folder.event("phase_done", phase=phase, seconds=round(time.monotonic() - began, 2))
+                state.phase_done = phase
+                self.folder.save_state(state)
+        except Exception as exc:
+            state.status, state.message = "failed", str(exc)
+            self.folder.save_state(state)
+            self.folder.event("run_failed", error=str(exc), type=type(exc).__name__)
+            raise
+        state.phase_done, state.status = "done", "succeeded"
+        self.folder.save_state(state)
+        outcome = self.outcome()
+        self.folder.event("run_finished", **outcome.model_dump())
+        return outcome
+
+    # ---------------------------------------------------------------- phases
+    def _perceive(self) -> None:
+        if not self.folder.file("task_summary.json").exists():  # a resumed run re-reads the task
+            summary = analyze_task(Path(self.options.data_dir), description=self.options.description,
+                                   target=self.options.target)
+            self.folder.write_model("task_summary.json", summary)
+        summary = self.summary
+        profile = profile_task(summary)
+        self.folder.write_model("profile.json", profile)
+        self.progress.info(f"task: {summary.task_type.value}, target {summary.target_columns}, "
+                           f"metric {summary.metric}; {profile.n_train_rows} train / {profile.n_test_rows} test rows")
+
+    def _plan(self) -> None:
+        bp = guideline.plan(self.summary, self.profile, self.options.time_budget)
+        bp.train.seed = self.options.seed
+        bp.train.ensemble = self.options.ensemble
+        bp.model.candidates = [c for c in bp.model.candidates if c.track in self.options.tracks]
+        if not bp.model.candidates:
+            raise PipelineFailed(f"no candidate models for tracks {self.options.tracks}.",
+                                 hint="include the 'traditional' track: --tracks traditional")
+        self._save_blueprint(bp)
+        self.progress.info("plan: " + " ".join(bp.rationale[:3]))
+
+    def _code(self) -> None:
+        self._write_modules(self.blueprint)
+
+    def _verify(self) -> None:
+        bp = self.blueprint
+        tried: list[Repair] = []
+        rounds = 0
+        while True:
+            diagnoses = self._verify_once(bp, label=f"verify-{rounds}")
+            if not diagnoses:
+                self.progress.info("verification passed on a row sample")
+                return
+            diagnosis = diagnoses[0]
+            self.folder.event("verification_failed", round=rounds, diagnoses=[d.model_dump() for d in diagnoses])
+            self.progress.warn(f"{diagnosis.module}: {diagnosis.failure} ({diagnosis.cause}): {diagnosis.evidence[:160]}")
+            if rounds >= self.options.debug_rounds:
+                raise PipelineFailed(
+                    f"verification still fails after {rounds} repair round(s): {diagnosis.module}: {diagnosis.evidence}",
+                    hint="see attempts/ and events.jsonl; raise --debug-rounds or fix the module and `iml resume`")
+            pristine = self._render(bp, diagnosis.module) == self.folder.file(diagnosis.module).read_text()
+            proposal = propose(bp, diagnosis, tried, module_is_pristine=pristine)
+            if proposal is None:
+                raise PipelineFailed(f"no repair left for {diagnosis.module}: {diagnosis.evidence}",
+                                     hint="edit the module by hand, then `iml resume`")
+            bp, repair = proposal
+            tried.append(repair)
+            rounds += 1
+            self.folder.event("repair", round=rounds, **repair.model_dump())
+            self.progress.info(f"repair {rounds}: {repair.module}: {repair.action}")
+            self._save_blueprint(bp)
+            self._write_modules(bp, only=diagnosis.module if diagnosis.module != "pipeline.py" else None)
+
+    def _verify_once(self, bp: Blueprint, label: str) -> list[Diagnosis]:
+        attempt = self.folder.new_attempt(label)
+        verify_dir = attempt / "verify"
+        budget = max(20.0, min(120.0, self.options.time_budget * VERIFY_SHARE))
+        result = self._sandboxed(attempt, ["--sample-rows", str(self.options.sample_rows),
+                                           "--verify-dir", str(verify_dir), "--time-budget", str(budget * 0.6),
+                                           "--out", str(attempt / "submission.csv")], timeout=budget)
+        violations = []
+        if verify_dir.joinpath("features.json").exists():
+            violations += verifier.check_features(bp.contract, verify_dir)
+        n_test = min(self.options.sample_rows, self.profile.n_test_rows)
+        for pred_file in sorted(verify_dir.glob("pred_*.npy")):
+            track, _learner = _candidate_of(pred_file.stem.removeprefix("pred_"))
+            violations += verifier.check_predictions(bp.contract, _load(pred_file), n_test, f"code/model_{track}.py")
+        if result.returncode == 0:
+            sub_contract = bp.contract.model_copy(deep=True)
+            violations += verifier.check_submission(sub_contract, attempt / "submission.csv", n_test)
+        tracebacks = {"/".join(_candidate_of(p.stem.removeprefix("traceback_"))): p.read_text()
+                      for p in attempt.glob("traceback_*.txt")}
+        diagnoses = diagnose(result, violations, tracebacks)
+        if not verify_dir.joinpath("features.json").exists() and not diagnoses:
+            diagnoses = [Diagnosis(failure="integration", module="pipeline.py", cause="exception",
+                                   evidence="the sample run produced no transform outputs")]
+        outcome = {"sandbox": result.model_dump(), "violations": [v.to_dict() for v in violations],
+                   "diagnoses": [d.model_dump() for d in diagnoses]}
+        (attempt / "outcome.json").write_text(json.dumps(outcome, indent=2))
+        return diagnoses
+
+    def _train(self) -> None:
+        attempt = self.folder.new_attempt("full")
+        remaining = self.deadline - time.monotonic()
+        budget = max(5.0, remaining - FINISH_RESERVE_S - 3.0)
+        result = self._sandboxed(attempt, ["--time-budget", f"{budget:.1f}",
+                                           "--out", str(self.folder.file("submission.csv")),
+                                           "--model-dir", str(self.folder.file("model")),
+                                           "--oof-dir", str(self.folder.file("oof"))],
+                                 timeout=max(10.0, remaining - FINISH_RESERVE_S), stream=True)
+        (attempt / "outcome.json").write_text(json.dumps({"sandbox": result.model_dump()}, indent=2))
+        report_path = attempt / "pipeline_report.json"
+        if report_path.exists():
+            shutil.copy(report_path, self.folder.file("pipeline_report.json"))
+        if result.data_changed:
+            raise PipelineFailed(f"generated code changed the data folder: {result.data_changed[:5]}",
+                                 hint="the module must only read the data; fix it and `iml resume`")
+        if not self.folder.file("submission.csv").exists():
+            tail = result.stderr_tail(800)
+            raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}, "
+                                 f"timed out: {result.timed_out}).\n{tail}",
+                                 hint=f"see {attempt}/stderr.txt; fix the module and `iml resume`")
+        if result.timed_out:
+            self.progress.warn("the full run hit the time budget; the last saved pipeline is used")
+
+    def _select(self) -> None:
+        report = json.loads(self.folder.file("pipeline_report.json").read_text())
+        board = pd.DataFrame(report["leaderboard"])
+        board = board.rename(columns={"model": "model", "cv_mean": "cv_score"})
+        board = board[["track", "model", "status", "cv_score", "cv_std", "holdout", "seconds", "trials", "error"]]
+        board.to_csv(self.folder.file("leaderboard.csv"), index=False)
+        problems = verifier.check_submission(self.blueprint.contract, self.folder.file("submission.csv"),
+                                             self.blueprint.contract.submission.n_rows)
+        if problems:
+            raise PipelineFailed("the submission breaks the contract: " + "; ".join(p.message for p in problems))
+        self.folder.event("selected", **(report.get("selection") or {}))
+
+    def _report(self) -> None:
+        from iml.report import write_report
+
+        write_report(self.folder)
+
+    # ---------------------------------------------------------------- helpers
+    @property
+    def summary(self) -> TaskSummary:
+        return self.folder.read_model("task_summary.json", TaskSummary)
+
+    @property
+    def profile(self) -> Profile:
+        return self.folder.read_model("profile.json", Profile)
+
+    @property
+    def blueprint(self) -> Blueprint:
+        return self.folder.read_model("blueprint.json", Blueprint)
+
+    def _save_blueprint(self, bp: Blueprint) -> None:
+        from iml.planning.markdown import blueprint_markdown
+
+        self.folder.write_model("blueprint.json", bp)
+        self.folder.write_text("blueprint.md", blueprint_markdown(bp, self.summary))
+
+    def _render(self, bp: Blueprint, module: str) -> str:
+        if module == "code/preprocess.py":
+            return coder.write_preprocess(bp, self.summary)
+        if module == "pipeline.py":
+            return assembler.assemble(bp, self.summary, self.options.time_budget)
+        if module == "code/metrics.py":
+            return coder.metrics_source()
+        track = Path(module).stem.removeprefix("model_")
+        return coder.write_model(bp, track)
+
+    def _write_modules(self, bp: Blueprint, only: str | None = None) -> None:
+        modules = ["code/preprocess.py", "code/metrics.py", "pipeline.py"]
+        modules += [f"code/model_{t}.py" for t in coder.tracks_of(bp)]
+        for module in modules:
+            if only is None or module in (only, "pipeline.py"):
+                self.folder.write_text(module, self._render(bp, module))
+
+    def _sandboxed(self, attempt: Path, args: list[str], timeout: float, stream: bool = False):
+        for module in ["pipeline.py", *(str(p.relative_to(self.folder.path)) for p in self.folder.path.glob("code/*.py"))]:
+            target = attempt / "code_version" / module
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.folder.file(module), target)
+        args = [str(self.folder.file("pipeline.py")), "--data", self.options.data_dir,
+                "--report", str(attempt / "pipeline_report.json"), *args]
+        memory = self.options.memory_mb or int(psutil.virtual_memory().total * 0.75 / 2**20)
+        self.folder.event("execute", attempt=attempt.name, args=args, timeout=round(timeout, 1), memory_mb=memory)
+        result = sandbox.run(args, workdir=attempt, log_dir=attempt, timeout_s=timeout, memory_mb=memory,
+                             watch=Path(self.options.data_dir),
+                             on_line=self.progress.pipeline_line if stream else None)
+        self.folder.event("executed", attempt=attempt.name, returncode=result.returncode,
+                          timed_out=result.timed_out, seconds=result.seconds, data_changed=result.data_changed)
+        return result
+
+    def outcome(self) -> RunOutcome:
+        report_path = self.folder.file("pipeline_report.json")
+        selection = json.loads(report_path.read_text()).get("selection") or {} if report_path.exists() else {}
+        submission = self.folder.file("submission.csv")
+        return RunOutcome(run_dir=str(self.folder.path), submission=str(submission) if submission.exists() else None,
+                          metric=self.summary.metric, cv_score=selection.get("cv_score"),
+                          holdout_score=selection.get("holdout_score"), members=selection.get("members", []),
+                          seconds=round(time.monotonic() - self.started, 1), status=self.folder.state().status)
+
+
+def _candidate_of(stem: str) -> tuple[str, str]:
+    """'custom_nn_mlp' -> ('custom_nn', 'mlp'): track names may hold underscores, learners follow."""
+    for track in TRACKS:
+        if stem.startswith(track + "_"):
+            return track, stem[len(track) + 1:]
+    return stem.split("_", 1)[0], stem.split("_", 1)[-1]
+
+
+def _load(path: Path):
+    import numpy as np
+
+    return np.load(path, allow_pickle=False)

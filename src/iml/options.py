@@ -1,0 +1,26 @@
+"""What a user asks of one run; stored in state.json so `iml resume` can continue it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TRACKS = ("traditional", "pretrained", "custom_nn")
+
+
+class RunOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    data_dir: str
+    description: str | None = None  # overrides description.md (--task FILE / --goal TEXT)
+    target: str | None = None
+    run_dir: str | None = None
+    runs_root: str = "runs"
+    time_budget: float = Field(300.0, gt=0)
+    seed: int = 0
+    debug_rounds: int = Field(10, ge=0)
+    tracks: list[Literal["traditional", "pretrained", "custom_nn"]] = ["traditional"]
+    ensemble: Literal["auto", "best", "average"] = "auto"
+    memory_mb: int | None = None  # per sandboxed execution; default: 75% of the machine
+    sample_rows: int = Field(300, ge=20)
