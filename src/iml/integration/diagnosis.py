@@ -14,6 +14,7 @@ from iml.integration.sandbox import SandboxResult
 FailureClass = Literal["contract_fulfillment", "contract_usage", "environment", "data", "integration"]
 
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+_FITTING = re.compile(r"fitting (\w+)/(\w+)")
 _MISSING_PACKAGE = re.compile(r"(ModuleNotFoundError|ImportError): (.*)")
 
 
@@ -46,7 +47,8 @@ def diagnose(result: SandboxResult, violations: list[ContractViolation],
         found.append(Diagnosis(failure="contract_fulfillment", module="code/preprocess.py", cause="contract",
                                evidence="; ".join(v.message for v in feature_problems)))
     if result.timed_out:
-        found.append(Diagnosis(failure="environment", module=_stage_of(result) or "pipeline.py", cause="timeout",
+        module, candidate = _stage_of(result)
+        found.append(Diagnosis(failure="environment", module=module, candidate=candidate, cause="timeout",
                                evidence=f"killed after {result.seconds:.0f}s (wall-clock limit)"))
     elif result.memory_exceeded:
         tail = result.stderr_tail()
@@ -80,12 +82,14 @@ def diagnose(result: SandboxResult, violations: list[ContractViolation],
     return found
 
 
-def _stage_of(result: SandboxResult) -> str | None:
+def _stage_of(result: SandboxResult) -> tuple[str, str | None]:
     """On a timeout there is no traceback: the last progress line tells which stage hung."""
     text = Path(result.stdout_path).read_text(errors="replace")
-    if "preprocessed:" not in text:
-        return "code/preprocess.py"
-    return "code/model_traditional.py"
+    fitting = _FITTING.findall(text)
+    if "preprocessed:" not in text or not fitting:
+        return "code/preprocess.py", None
+    track, learner = fitting[-1]
+    return f"code/model_{track}.py", f"{track}/{learner}"
 
 
 def _last_line(text: str) -> str:
