@@ -134,6 +134,29 @@ def grade(
         raise typer.Exit(1)
 
 
+@app.command()
+def bench(
+    tasks_dir: Path = typer.Argument(..., help="A task folder (TASK_FORMAT.md) or a folder of them."),
+    time_budget: float = typer.Option(120.0, "--time-budget", help="Seconds per run."),
+    out_dir: Path = typer.Option(Path("bench-out"), "--out", help="Results folder (re-runs skip finished cells)."),
+    stripped: bool = typer.Option(False, "--stripped", help="Also run each task with the stripped description."),
+    tracks: str = typer.Option("traditional", "--tracks", help="Tracks for every run."),
+) -> None:
+    """Run iml on task folders and grade every submission with the project's grader."""
+    from iml.bench import markdown_table, run_bench
+
+    if not tasks_dir.is_dir():
+        _fail(IMLError(f"{tasks_dir} is not a folder.", hint="pass a task folder or a folder of task folders"))
+
+    def show(cell) -> None:
+        score = f"{cell.score:.5f}" if cell.score is not None else "-"
+        err.print(f"{cell.task}{' (stripped)' if cell.stripped else ''}: score {score}, P_norm {cell.p_norm:.4f}, "
+                  f"valid {cell.valid}, {cell.wall_s:.0f}s")
+
+    cells = run_bench(tasks_dir, out_dir, time_budget, stripped, ["--tracks", tracks], on_cell=show)
+    out.print(markdown_table(cells, time_budget))
+
+
 def main() -> None:
     app()
 

@@ -54,6 +54,7 @@ class Run:
         self.progress = progress
         self.started = time.monotonic()
         self.deadline = self.started + options.time_budget
+        self._first_saved = False
 
     # ---------------------------------------------------------------- entry points
     @classmethod
@@ -277,11 +278,16 @@ class Run:
         memory = self.options.memory_mb or int(psutil.virtual_memory().total * 0.75 / 2**20)
         self.folder.event("execute", attempt=attempt.name, args=args, timeout=round(timeout, 1), memory_mb=memory)
         result = sandbox.run(args, workdir=attempt, log_dir=attempt, timeout_s=timeout, memory_mb=memory,
-                             watch=Path(self.options.data_dir),
-                             on_line=self.progress.pipeline_line if stream else None)
+                             watch=Path(self.options.data_dir), on_line=self._on_pipeline_line if stream else None)
         self.folder.event("executed", attempt=attempt.name, returncode=result.returncode,
                           timed_out=result.timed_out, seconds=result.seconds, data_changed=result.data_changed)
         return result
+
+    def _on_pipeline_line(self, line: str) -> None:
+        if "saved submission" in line and not self._first_saved:
+            self._first_saved = True
+            self.folder.event("first_submission", seconds=round(time.monotonic() - self.started, 2))
+        self.progress.pipeline_line(line)
 
     def outcome(self) -> RunOutcome:
         report_path = self.folder.file("pipeline_report.json")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 TRACKS = ("traditional", "pretrained", "custom_nn")
 
@@ -24,3 +26,9 @@ class RunOptions(BaseModel):
     ensemble: Literal["auto", "best", "average"] = "auto"
     memory_mb: int | None = None  # per sandboxed execution; default: 75% of the machine
     sample_rows: int = Field(300, ge=20)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: str) -> str:
+        # Generated code runs in its attempt folder and `iml resume` may start elsewhere: keep it absolute.
+        return str(Path(value).resolve())

@@ -35,7 +35,8 @@ def _slug(name: str) -> str:
 
 class RunFolder:
     def __init__(self, path: Path):
-        self.path = Path(path)
+        # Absolute: generated code runs with its attempt folder as cwd, so relative paths would break.
+        self.path = Path(path).resolve()
 
     # -- creation ---------------------------------------------------------------------
     @classmethod

@@ -27,6 +27,7 @@ class TextPlan(_Strict):
     column: str
     max_features: int = 20000
     svd_components: int = 64  # TF-IDF is reduced to a dense block so every learner can take it
+    char_ngrams: bool = True  # character n-grams catch style and spelling; they cost most of the time
     reason: str = ""
 
 

@@ -31,7 +31,7 @@ IMBALANCE_FOR_WEIGHTS = 3.0
 
 
 def plan(summary: TaskSummary, profile: Profile, time_budget: float) -> Blueprint:
-    prep = _plan_prep(summary, profile)
+    prep = _plan_prep(summary, profile, time_budget)
     model = _plan_model(summary, profile, time_budget)
     train = _plan_train(summary, profile, time_budget)
     eval_plan = EvalPlan(metric=summary.metric, greater_is_better=summary.greater_is_better,
@@ -79,7 +79,7 @@ def _modality(prep: PrepPlan, summary: TaskSummary) -> str:
     return "multimodal" if prep.text_columns else "tabular"
 
 
-def _plan_prep(summary: TaskSummary, profile: Profile) -> PrepPlan:
+def _plan_prep(summary: TaskSummary, profile: Profile, time_budget: float) -> PrepPlan:
     prep = PrepPlan(id_column=summary.id_column, onehot_max_levels=ONEHOT_MAX_LEVELS)
     for col in profile.columns:
         if col.name in summary.target_columns:
@@ -87,7 +87,7 @@ def _plan_prep(summary: TaskSummary, profile: Profile) -> PrepPlan:
         if not col.in_test:
             prep.dropped.append(Decision(column=col.name, action="drop", reason="absent from the test file"))
             continue
-        _place_column(col, summary, profile, prep)
+        _place_column(col, summary, profile, prep, time_budget)
     if summary.metric == "rmsle":
         prep.target_transform = "log1p"
         prep.decisions.append(Decision(column=summary.target, action="log1p target",
@@ -95,7 +95,8 @@ def _plan_prep(summary: TaskSummary, profile: Profile) -> PrepPlan:
     return prep
 
 
-def _place_column(col: ColumnProfile, summary: TaskSummary, profile: Profile, prep: PrepPlan) -> None:
+def _place_column(col: ColumnProfile, summary: TaskSummary, profile: Profile, prep: PrepPlan,
+                  time_budget: float) -> None:
     def keep(bucket: list, action: str, reason: str) -> None:
         bucket.append(col.name)
         prep.decisions.append(Decision(column=col.name, action=action, reason=reason))
@@ -116,9 +117,12 @@ def _place_column(col: ColumnProfile, summary: TaskSummary, profile: Profile, pr
         keep(prep.datetime_columns, "date parts", "year, month, day, weekday, hour, day of year and epoch time")
     elif col.kind == "text":
         components = 64 if profile.n_train_rows >= 2000 else 32
-        prep.text_columns.append(TextPlan(column=col.name, svd_components=components,
+        # Character n-grams cost about a second per thousand documents: only when the budget has room.
+        chars = time_budget >= 30 + profile.n_train_rows / 250
+        grams = "words+chars" if chars else "words"
+        prep.text_columns.append(TextPlan(column=col.name, svd_components=components, char_ngrams=chars,
                                           reason=f"free text (mean {col.mean_words or 0:.0f} words): "
-                                                 f"TF-IDF words+chars reduced to {components} SVD components "
+                                                 f"TF-IDF {grams} reduced to {components} SVD components "
                                                  "plus length/style counts"))
         prep.decisions.append(Decision(column=col.name, action="tf-idf + svd", reason=prep.text_columns[-1].reason))
     elif col.n_unique <= ONEHOT_MAX_LEVELS:
