@@ -131,6 +131,11 @@ def grade(
         _fail(exc)
     out.print_json(report.model_dump_json())
     if not report.valid:
+        from rich.markup import escape
+
+        err.print(f"[bold red]error:[/bold red] the submission is not valid: {escape(report.reason or '')}")
+        err.print("[yellow]what to do:[/yellow] pass an existing CSV with exactly sample_submission.csv's "
+                  "columns and one row per test id")
         raise typer.Exit(1)
 
 

@@ -86,11 +86,13 @@ class Run:
         run.folder.event("run_resumed", phase_done=state.phase_done)
         return run
 
-    def execute(self) -> RunOutcome:
+    def execute(self, stop_after: str | None = None) -> RunOutcome:
+        """Run the phases after the last one done; ``stop_after`` pauses the run (to edit an artifact)."""
         state = self.folder.state()
         start = PHASES.index(state.phase_done) + 1 if state.phase_done else 0
+        end = PHASES.index(stop_after) + 1 if stop_after else len(PHASES) - 1
         try:
-            for phase in PHASES[start:-1]:
+            for phase in PHASES[start:end]:
                 self.progress.phase(phase)
                 began = time.monotonic()
                 getattr(self, f"_{phase}")()
@@ -102,6 +104,8 @@ class Run:
             self.folder.save_state(state)
             self.folder.event("run_failed", error=str(exc), type=type(exc).__name__)
             raise
+        if stop_after:
+            return self.outcome()
         state.phase_done, state.status = "done", "succeeded"
         self.folder.save_state(state)
         outcome = self.outcome()
@@ -135,33 +139,37 @@ class Run:
         self._write_modules(self.blueprint)
 
     def _verify(self) -> None:
-        bp = self.blueprint
-        tried: list[Repair] = []
-        rounds = 0
         while True:
-            diagnoses = self._verify_once(bp, label=f"verify-{rounds}")
+            diagnoses = self._verify_once(self.blueprint, label="verify")
             if not diagnoses:
                 self.progress.info("verification passed on a row sample")
                 return
-            diagnosis = diagnoses[0]
-            self.folder.event("verification_failed", round=rounds, diagnoses=[d.model_dump() for d in diagnoses])
-            self.progress.warn(f"{diagnosis.module}: {diagnosis.failure} ({diagnosis.cause}): {diagnosis.evidence[:160]}")
-            if rounds >= self.options.debug_rounds:
-                raise PipelineFailed(
-                    f"verification still fails after {rounds} repair round(s): {diagnosis.module}: {diagnosis.evidence}",
-                    hint="see attempts/ and events.jsonl; raise --debug-rounds or fix the module and `iml resume`")
-            pristine = self._render(bp, diagnosis.module) == self.folder.file(diagnosis.module).read_text()
-            proposal = propose(bp, diagnosis, tried, module_is_pristine=pristine)
-            if proposal is None:
-                raise PipelineFailed(f"no repair left for {diagnosis.module}: {diagnosis.evidence}",
-                                     hint="edit the module by hand, then `iml resume`")
-            bp, repair = proposal
-            tried.append(repair)
-            rounds += 1
-            self.folder.event("repair", round=rounds, **repair.model_dump())
-            self.progress.info(f"repair {rounds}: {repair.module}: {repair.action}")
-            self._save_blueprint(bp)
-            self._write_modules(bp, only=diagnosis.module if diagnosis.module != "pipeline.py" else None)
+            self._repair(diagnoses, stage="verification")
+
+    def _repair(self, diagnoses: list[Diagnosis], stage: str) -> None:
+        """Blame the first failure's module and apply the next repair to it; raise when out of rounds or ideas."""
+        diagnosis = diagnoses[0]
+        tried = [Repair.model_validate({k: e[k] for k in Repair.model_fields})
+                 for e in self.folder.events() if e["event"] == "repair"]
+        self.folder.event(f"{stage}_failed", round=len(tried), diagnoses=[d.model_dump() for d in diagnoses])
+        self.progress.warn(f"{diagnosis.module}: {diagnosis.failure} ({diagnosis.cause}): {diagnosis.evidence[:160]}")
+        if len(tried) >= self.options.debug_rounds:
+            raise PipelineFailed(
+                f"{stage} still fails after {len(tried)} repair round(s): {diagnosis.module}: "
+                f"{diagnosis.failure} ({diagnosis.cause}): {diagnosis.evidence}",
+                hint="see attempts/ and events.jsonl; raise --debug-rounds, or fix the module and `iml resume`")
+        bp = self.blueprint
+        pristine = self._render(bp, diagnosis.module) == self.folder.file(diagnosis.module).read_text()
+        proposal = propose(bp, diagnosis, tried, module_is_pristine=pristine)
+        if proposal is None:
+            raise PipelineFailed(f"no repair left for {diagnosis.module}: {diagnosis.evidence}",
+                                 hint="edit the module by hand, then `iml resume`")
+        bp, repair = proposal
+        self.folder.event("repair", round=len(tried) + 1, failure=diagnosis.failure, cause=diagnosis.cause,
+                          candidate=diagnosis.candidate, **repair.model_dump())
+        self.progress.info(f"repair {len(tried) + 1}: {repair.module}: {repair.action}")
+        self._save_blueprint(bp)
+        self._write_modules(bp, only=diagnosis.module if diagnosis.module != "pipeline.py" else None)
 
     def _verify_once(self, bp: Blueprint, label: str) -> list[Diagnosis]:
         attempt = self.folder.new_attempt(label)
@@ -192,6 +200,24 @@ class Run:
         return diagnoses
 
     def _train(self) -> None:
+        while True:
+            attempt, result = self._full_run()
+            if self.folder.file("submission.csv").exists():
+                if result.timed_out:
+                    self.progress.warn("the full run hit the time budget; the last saved pipeline is used")
+                return
+            # Nothing submitted: a defect the sample did not show. Blame, repair, re-verify, run again.
+            tracebacks = {"/".join(_candidate_of(p.stem.removeprefix("traceback_"))): p.read_text()
+                          for p in attempt.glob("traceback_*.txt")}
+            diagnoses = diagnose(result, [], tracebacks)
+            if not diagnoses or self.deadline - time.monotonic() < 10:
+                raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}, "
+                                     f"timed out: {result.timed_out}): {result.stderr_tail(400).strip()}",
+                                     hint=f"see {attempt}/stderr.txt; fix the module and `iml resume`")
+            self._repair(diagnoses, stage="full_run")
+            self._verify()
+
+    def _full_run(self):
         attempt = self.folder.new_attempt("full")
         remaining = self.deadline - time.monotonic()
         budget = max(5.0, remaining - FINISH_RESERVE_S - 3.0)
@@ -207,19 +233,19 @@ class Run:
         if result.data_changed:
             raise PipelineFailed(f"generated code changed the data folder: {result.data_changed[:5]}",
                                  hint="the module must only read the data; fix it and `iml resume`")
-        if not self.folder.file("submission.csv").exists():
-            tail = result.stderr_tail(800)
-            raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}, "
-                                 f"timed out: {result.timed_out}).\n{tail}",
-                                 hint=f"see {attempt}/stderr.txt; fix the module and `iml resume`")
-        if result.timed_out:
-            self.progress.warn("the full run hit the time budget; the last saved pipeline is used")
+        return attempt, result
 
     def _select(self) -> None:
         report = json.loads(self.folder.file("pipeline_report.json").read_text())
         board = pd.DataFrame(report["leaderboard"])
         board = board.rename(columns={"model": "model", "cv_mean": "cv_score"})
-        board = board[["track", "model", "status", "cv_score", "cv_std", "holdout", "seconds", "trials", "error"]]
+        removed = [{"track": e["candidate"].split("/")[0], "model": e["candidate"].split("/")[1], "status": "failed",
+                    "error": f"removed by repair {e['round']}: {e['reason']}"}
+                   for e in self.folder.events()
+                   if e["event"] == "repair" and e.get("candidate") and e["action"].startswith("removed candidate")]
+        board = pd.concat([board, pd.DataFrame(removed)], ignore_index=True) if removed else board
+        board = board.reindex(columns=["track", "model", "status", "cv_score", "cv_std", "holdout", "seconds",
+                                       "trials", "error"])
         board.to_csv(self.folder.file("leaderboard.csv"), index=False)
         problems = verifier.check_submission(self.blueprint.contract, self.folder.file("submission.csv"),
                                              self.blueprint.contract.submission.n_rows)

@@ -36,6 +36,8 @@ class Progress:
             self.console.print(message, markup=False)
 
     def warn(self, message: str) -> None:
+        if self.quiet:
+            return
         self.console.print(f"{self._stamp()}   [yellow]![/yellow] ", end="")
         self.console.print(message, markup=False)
 

@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from iml.errors import RunFolderError
 
@@ -85,7 +85,7 @@ class RunFolder:
         path = self.path / name
         if not path.exists():
             raise RunFolderError(f"{path} is missing.", hint="re-run the phase that writes it (`iml resume`)")
-        return cls.model_validate_json(path.read_text())
+        return _parse(path, cls)
 
     def new_attempt(self, label: str) -> Path:
         n = len(list((self.path / "attempts").glob("*"))) + 1
@@ -106,8 +106,18 @@ class RunFolder:
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
     def state(self) -> RunState:
-        return RunState.model_validate_json((self.path / "state.json").read_text())
+        return _parse(self.path / "state.json", RunState)
 
     def save_state(self, state: RunState) -> None:
         state.updated_at = datetime.now().isoformat(timespec="seconds")
         self.write_model("state.json", state)
+
+
+def _parse(path: Path, cls: type[BaseModel]) -> BaseModel:
+    """A hand-edited or half-written artifact gives a clear error, not a traceback."""
+    try:
+        return cls.model_validate_json(path.read_text())
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in exc.errors()[:3])
+        raise RunFolderError(f"{path} is not a valid {cls.__name__}: {problems}",
+                             hint="fix the file by hand (it is JSON), or start a new run") from None

@@ -66,7 +66,10 @@ def diagnose(result: SandboxResult, violations: list[ContractViolation],
                 "contract_usage" if module.startswith("code/model_") else "integration")
             found.append(Diagnosis(failure=failure, module=module, cause="exception", evidence=_last_line(tail)))
     for candidate, text in candidate_tracebacks.items():
-        module = blamed_file(text) or f"code/model_{candidate.split('/')[0]}.py"
+        # A candidate fails while fitting or predicting: its model module, unless preprocessing raised.
+        module = blamed_file(text)
+        if module != "code/preprocess.py":
+            module = f"code/model_{candidate.split('/')[0]}.py"
         if module == "code/preprocess.py" and feature_problems:
             continue
         failure = "contract_usage" if module.startswith("code/model_") else "contract_fulfillment"

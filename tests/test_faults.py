@@ -1,0 +1,129 @@
+"""Fault injection: planted defects in generated modules are classified, blamed, repaired or contained.
+
+Each case pauses a real run after the coding phase, plants a defect in one
+module (as a person or an LLM might write it), and resumes the run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from iml.errors import PipelineFailed
+from iml.flow import Run
+from iml.options import RunOptions
+from iml.progress import Progress
+
+PREP = "code/preprocess.py"
+MODEL = "code/model_traditional.py"
+TRANSFORM_RETURN = "        return out.reset_index(drop=True)\n"
+PROBA_RETURN = "        return proba / proba.sum(axis=1, keepdims=True)\n"
+
+
+@dataclass
+class Defect:
+    name: str
+    module: str
+    anchor: str
+    replacement: str
+    failure: str  # expected class
+    cause: str
+
+
+DEFECTS = [
+    Defect("nan_leak", PREP, TRANSFORM_RETURN,
+           "        out.iloc[::7, 0] = np.nan\n" + TRANSFORM_RETURN, "contract_fulfillment", "contract"),
+    Defect("missing_column", PREP, "    return RawData(",
+           "    test = test.drop(columns=[NUMERIC[0]])\n    return RawData(", "contract_fulfillment", "exception"),
+    Defect("wrong_dtype", PREP, TRANSFORM_RETURN,
+           "        out[out.columns[0]] = 'x'\n" + TRANSFORM_RETURN, "contract_fulfillment", "contract"),
+    Defect("proba_shape", MODEL, PROBA_RETURN,
+           "        return (proba / proba.sum(axis=1, keepdims=True))[:, :1]\n", "contract_usage", "exception"),
+    Defect("fails_beyond_sample", PREP, TRANSFORM_RETURN,
+           "        if len(frame) > 400:\n            raise RuntimeError('row 401 is malformed')\n" + TRANSFORM_RETURN,
+           "contract_fulfillment", "exception"),
+    Defect("infinite_loop", PREP, TRANSFORM_RETURN,
+           "        while True:\n            pass\n" + TRANSFORM_RETURN, "environment", "timeout"),
+    Defect("memory_hog", PREP, TRANSFORM_RETURN,
+           "        hog = [bytearray(256 * 2**20) for _ in range(200)]\n" + TRANSFORM_RETURN, "environment", "memory"),
+]
+
+
+def start_run(data: Path, run_dir: Path, **overrides) -> Run:
+    options = RunOptions(data_dir=str(data), run_dir=str(run_dir), time_budget=overrides.pop("time_budget", 25),
+                         memory_mb=3000, **overrides)
+    return Run.start(options, Progress(quiet=True))
+
+
+def plant(run: Run, defect: Defect) -> None:
+    path = run.folder.file(defect.module)
+    text = path.read_text()
+    assert defect.anchor in text, f"anchor for {defect.name} not found in {defect.module}"
+    path.write_text(text.replace(defect.anchor, defect.replacement, 1))
+
+
+def failures(run: Run) -> list[dict]:
+    return [d for e in run.folder.events() if e["event"].endswith("_failed") and "diagnoses" in e
+            for d in e["diagnoses"][:1]]
+
+
+def fault_row(defect: Defect, run: Run, outcome: str) -> dict:
+    first = failures(run)[0] if failures(run) else {}
+    repairs = [e for e in run.folder.events() if e["event"] == "repair"]
+    return {"defect": defect.name, "class": first.get("failure"), "cause": first.get("cause"),
+            "blamed": first.get("module"), "outcome": outcome, "rounds": len(repairs)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("defect", DEFECTS, ids=[d.name for d in DEFECTS])
+def test_planted_defect_is_blamed_and_repaired(defect: Defect, binary_task: Path, tmp_path: Path) -> None:
+    run = start_run(binary_task, tmp_path / "run")
+    run.execute(stop_after="code")
+    plant(run, defect)
+    outcome = run.execute()
+
+    row = fault_row(defect, run, outcome.status)
+    print(json.dumps(row))
+    assert outcome.status == "succeeded"
+    assert row["class"] == defect.failure and row["cause"] == defect.cause, row
+    assert row["blamed"] == defect.module, row
+    assert 1 <= row["rounds"] <= 3, row
+    repaired = run.folder.file(defect.module).read_text()
+    assert defect.replacement not in repaired  # the defect is gone from the module
+    submission = pd.read_csv(outcome.submission)
+    assert list(submission.columns) == ["row_id", "left"]
+    assert len(submission) == 200 and submission["left"].between(0, 1).all()
+
+
+def test_no_repair_rounds_means_a_clear_failure(binary_task: Path, tmp_path: Path) -> None:
+    run = start_run(binary_task, tmp_path / "run", debug_rounds=0)
+    run.execute(stop_after="code")
+    plant(run, DEFECTS[0])
+    with pytest.raises(PipelineFailed) as info:
+        run.execute()
+    assert "after 0 repair round(s)" in info.value.message
+    assert "code/preprocess.py" in info.value.message and "missing" in info.value.message
+    assert run.folder.state().status == "failed"
+    assert not run.folder.file("submission.csv").exists()
+
+
+def test_a_candidate_that_always_fails_is_contained(binary_task: Path, tmp_path: Path) -> None:
+    run = start_run(binary_task, tmp_path / "run")
+    run.execute(stop_after="plan")
+    blueprint = json.loads(run.folder.file("blueprint.json").read_text())
+    blueprint["model"]["candidates"].append({"track": "traditional", "learner": "no_such_learner", "params": {},
+                                             "search": False, "weight": 1.0})
+    run.folder.write_text("blueprint.json", json.dumps(blueprint))
+    outcome = run.execute()
+
+    assert outcome.status == "succeeded"
+    board = pd.read_csv(run.folder.file("leaderboard.csv"))
+    failed = board[board["model"] == "no_such_learner"]
+    assert len(failed) == 1 and failed["status"].iloc[0] == "failed"
+    assert "unknown learner" in failed["error"].iloc[0]
+    assert (board["status"] == "ok").any()
+    assert len(pd.read_csv(outcome.submission)) == 200
