@@ -50,7 +50,8 @@ def run(
     seed: int = typer.Option(0, "--seed", help="Random seed for folds, tuning and models."),
     debug_rounds: int = typer.Option(10, "--debug-rounds", help="Repair rounds (K) when verification fails."),
     tracks: str = typer.Option("traditional", "--tracks", help="Comma-separated: traditional,pretrained,custom_nn."),
-    ensemble: str = typer.Option("auto", "--ensemble", help="auto (best or average, by CV), best, average."),
+    ensemble: str = typer.Option("auto", "--ensemble", help="auto (best single or average of the top few, "
+                                 "by out-of-fold score), best, average, stacking."),
     memory_mb: Optional[int] = typer.Option(None, "--memory-mb", help="Memory limit of each sandboxed execution."),
     quiet: bool = typer.Option(False, "--quiet", help="Only print the result."),
 ) -> None:

@@ -23,7 +23,7 @@ class RunOptions(BaseModel):
     seed: int = 0
     debug_rounds: int = Field(10, ge=0)
     tracks: list[Literal["traditional", "pretrained", "custom_nn"]] = ["traditional"]
-    ensemble: Literal["auto", "best", "average"] = "auto"
+    ensemble: Literal["auto", "best", "average", "stacking"] = "auto"
     memory_mb: int | None = None  # per sandboxed execution; default: 75% of the machine
     sample_rows: int = Field(300, ge=20)
 
