@@ -39,6 +39,8 @@ class PrepPlan(_Strict):
     ordinal_columns: list[str] = []  # high cardinality: frequency-ordered codes + frequency
     datetime_columns: list[str] = []
     text_columns: list[TextPlan] = []
+    image_columns: list[str] = []  # file paths: thumbnail pixels, colour statistics, gradient histograms
+    audio_columns: list[str] = []  # file paths: MFCC statistics
     dropped: list[Decision] = []
     decisions: list[Decision] = []
     missing_indicators: bool = True

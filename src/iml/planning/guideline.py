@@ -74,9 +74,12 @@ def build_contract(summary: TaskSummary, profile: Profile) -> InterfaceContract:
 
 
 def _modality(prep: PrepPlan, summary: TaskSummary) -> str:
-    if summary.media:
-        return summary.media[0].modality if not prep.numeric_columns else "multimodal"
-    return "multimodal" if prep.text_columns else "tabular"
+    kinds = [name for name, cols in (("image", prep.image_columns), ("audio", prep.audio_columns),
+                                     ("text", prep.text_columns)) if cols]
+    tabular = prep.numeric_columns or prep.onehot_columns or prep.ordinal_columns or prep.boolean_columns
+    if len(kinds) > 1 or (kinds and tabular):
+        return "multimodal"
+    return kinds[0] if kinds else "tabular"
 
 
 def _plan_prep(summary: TaskSummary, profile: Profile, time_budget: float) -> PrepPlan:
@@ -105,9 +108,14 @@ def _place_column(col: ColumnProfile, summary: TaskSummary, profile: Profile, pr
         prep.dropped.append(Decision(column=col.name, action="drop", reason="row identifier, carries no signal"))
     elif col.kind == "constant":
         prep.dropped.append(Decision(column=col.name, action="drop", reason="constant: one value or none"))
-    elif col.kind in ("image_path", "audio_path"):
-        prep.dropped.append(Decision(column=col.name, action="drop",
-                                     reason=f"{col.kind.split('_')[0]} files: no media features in this track"))
+    elif col.kind == "image_path":
+        keep(prep.image_columns, "image features",
+             "16x16 grayscale thumbnail, colour statistics and gradient-orientation histogram; "
+             "unreadable files become zeros with an indicator")
+    elif col.kind == "audio_path":
+        keep(prep.audio_columns, "audio features",
+             "MFCC means/deviations over the clip and its quarters, loudness, zero crossings; "
+             "unreadable files become zeros with an indicator")
     elif col.kind == "numeric":
         note = f"median imputation ({col.missing_rate:.0%} missing)" if col.n_missing else "as is"
         keep(prep.numeric_columns, "numeric", note)
@@ -137,8 +145,8 @@ def _place_column(col: ColumnProfile, summary: TaskSummary, profile: Profile, pr
 
 def _plan_model(summary: TaskSummary, profile: Profile, time_budget: float) -> ModelPlan:
     n_cells = profile.n_train_rows * max(1, len(profile.features()))
-    candidates = [Candidate(learner="lightgbm", weight=3.0)]
-    candidates.append(Candidate(learner="linear", weight=0.5))
+    # The linear model goes first: seconds to fit, so a valid submission exists early.
+    candidates = [Candidate(learner="linear", weight=0.5), Candidate(learner="lightgbm", weight=3.0)]
     if time_budget >= 60:
         candidates.append(Candidate(learner="catboost", weight=2.0 if n_cells <= 5_000_000 else 1.0))
     if time_budget >= 120:
