@@ -75,7 +75,7 @@ def write_report(folder: RunFolder) -> None:
         summary=summary,
         profile=profile,
         bp=bp,
-        board=board.fillna("").to_dict("records"),
+        board=board.astype(object).where(board.notna(), "").to_dict("records"),
         selection=pipeline_report.get("selection") or {},
         leaderboard_png=_leaderboard_plot(board, summary.metric),
         target_png=_target_plot(profile),
