@@ -29,6 +29,7 @@ from iml.perception.summary import TaskSummary
 from iml.planning import guideline
 from iml.planning.blueprint import Blueprint
 from iml.progress import Progress
+from iml.retrieval.retriever import retrieve
 from iml.runfolder import PHASES, RunFolder, RunState
 
 # Seconds kept back from the budget for selection and the report after training.
@@ -125,7 +126,14 @@ class Run:
                            f"metric {summary.metric}; {profile.n_train_rows} train / {profile.n_test_rows} test rows")
 
     def _plan(self) -> None:
-        bp = guideline.plan(self.summary, self.profile, self.options.time_budget)
+        modalities = {"text"} if self.profile.text_columns else set()
+        modalities |= {m.modality for m in self.summary.media}
+        retrieval = retrieve(modalities)
+        self.folder.write_model("retrieval.json", retrieval)
+        bp = guideline.plan(self.summary, self.profile, self.options.time_budget, retrieval,
+                            tuple(self.options.tracks))
+        for skipped in bp.model.skipped:
+            self.progress.info(f"{skipped.column}: {skipped.reason}")
         bp.train.seed = self.options.seed
         bp.train.ensemble = self.options.ensemble
         bp.model.candidates = [c for c in bp.model.candidates if c.track in self.options.tracks]

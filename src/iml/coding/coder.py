@@ -12,7 +12,8 @@ from iml.templating import render
 def write_preprocess(bp: Blueprint, summary: TaskSummary) -> str:
     text_svd = max((t.svd_components for t in bp.prep.text_columns), default=0)
     char_ngrams = any(t.char_ngrams for t in bp.prep.text_columns)
-    return render("preprocess.py.j2", bp=bp, summary=summary, text_svd=text_svd, text_char_ngrams=char_ngrams)
+    return render("preprocess.py.j2", bp=bp, summary=summary, text_svd=text_svd, text_char_ngrams=char_ngrams,
+                  pretrained_text=bp.prep.pretrained_text)
 
 
 def write_model(bp: Blueprint, track: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from iml.coding.coder import tracks_of
 from iml.perception.summary import TaskSummary
-from iml.planning.blueprint import Blueprint
+from iml.planning.blueprint import TRACK_FEATURES, Blueprint
 from iml.templating import render
 
 
@@ -24,6 +24,7 @@ def pipeline_config(bp: Blueprint, summary: TaskSummary, time_budget: float) -> 
         "target_transform": bp.prep.target_transform,
         "min_value": bp.contract.prediction.min_value,
         "tracks": tracks_of(bp),
+        "track_features": {t: TRACK_FEATURES[t] for t in tracks_of(bp)},
         "candidates": [c.model_dump() for c in bp.model.candidates],
         "cv": bp.train.cv,
         "n_folds": bp.train.n_folds,

@@ -89,7 +89,7 @@ def _stage_of(result: SandboxResult) -> tuple[str, str | None]:
     """On a timeout there is no traceback: the last progress line tells which stage hung."""
     text = Path(result.stdout_path).read_text(errors="replace")
     fitting = _FITTING.findall(text)
-    if "preprocessed:" not in text or not fitting:
+    if "preprocessed" not in text or not fitting:
         return "code/preprocess.py", None
     track, learner = fitting[-1]
     return f"code/model_{track}.py", f"{track}/{learner}"

@@ -20,17 +20,23 @@ PREPROCESS = "code/preprocess.py"
 
 
 def check_features(contract: InterfaceContract, verify_dir: Path) -> list[ContractViolation]:
-    """Q_post: the transform outputs, train and test."""
-    info_path = verify_dir / "features.json"
-    if not info_path.exists():
+    """Q_post: the transform outputs of every feature set, train and test."""
+    index_path = verify_dir / "features.json"
+    if not index_path.exists():
         return [ContractViolation("features", "transform outputs dumped by the sample run", "nothing", PREPROCESS)]
-    info = json.loads(info_path.read_text())
+    problems = []
+    for name, info in json.loads(index_path.read_text()).items():
+        problems += _check_feature_set(contract, verify_dir, name, info)
+    return problems
+
+
+def _check_feature_set(contract: InterfaceContract, verify_dir: Path, name: str, info: dict) -> list[ContractViolation]:
     spec = contract.features
     problems = []
     widths = {}
     for part in ("train", "test"):
-        values = np.load(verify_dir / f"features_{part}.npy", allow_pickle=False)
-        where = f"transform({part})"
+        values = np.load(verify_dir / f"features_{name}_{part}.npy", allow_pickle=False)
+        where = f"transform[{name}]({part})"
         expected_rows = info["input_rows"][part]
         if values.ndim != 2:
             problems.append(ContractViolation(f"{where}.ndim", "2 (rows x features)", str(values.ndim), PREPROCESS))
@@ -58,11 +64,11 @@ def check_features(contract: InterfaceContract, verify_dir: Path) -> list[Contra
                                               PREPROCESS))
     if spec.same_columns_train_test and info["columns_train"] != info["columns_test"]:
         only = sorted(set(info["columns_train"]) ^ set(info["columns_test"]))[:5]
-        problems.append(ContractViolation("transform.columns", "the same columns for train and test",
+        problems.append(ContractViolation(f"transform[{name}].columns", "the same columns for train and test",
                                           f"different columns, e.g. {only}" if only else "a different order",
                                           PREPROCESS))
     elif len(set(widths.values())) > 1:
-        problems.append(ContractViolation("transform.columns", "the same width for train and test",
+        problems.append(ContractViolation(f"transform[{name}].columns", "the same width for train and test",
                                           f"{widths}", PREPROCESS))
     return problems
 

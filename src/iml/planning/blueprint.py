@@ -41,11 +41,16 @@ class PrepPlan(_Strict):
     text_columns: list[TextPlan] = []
     image_columns: list[str] = []  # file paths: thumbnail pixels, colour statistics, gradient histograms
     audio_columns: list[str] = []  # file paths: MFCC statistics
+    pretrained_text: str | None = None  # encoder location for the pretrained track's text embeddings
     dropped: list[Decision] = []
     decisions: list[Decision] = []
     missing_indicators: bool = True
     onehot_max_levels: int = 12
     target_transform: Literal["none", "log1p"] = "none"
+
+
+# Each track reads the data through one feature set of code/preprocess.py.
+TRACK_FEATURES = {"traditional": "standard", "pretrained": "pretrained", "custom_nn": "nn"}
 
 
 class Candidate(_Strict):
@@ -58,6 +63,7 @@ class Candidate(_Strict):
 
 class ModelPlan(_Strict):
     candidates: list[Candidate]
+    skipped: list[Decision] = []  # tracks left out, with the reason
     class_weight: Literal["balanced"] | None = None
     reason: str = ""
 

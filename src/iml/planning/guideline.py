@@ -6,8 +6,11 @@ blueprint explains itself to the person who reads blueprint.md.
 
 from __future__ import annotations
 
+import importlib.util
+
 from iml.perception.profile import ColumnProfile, Profile
 from iml.perception.summary import TaskSummary, TaskType
+from iml.retrieval.retriever import Retrieval
 from iml.planning.blueprint import (
     Blueprint,
     Candidate,
@@ -28,11 +31,14 @@ ONEHOT_MAX_LEVELS = 12
 # (for accuracy they trade common-class hits for rare-class ones and lose).
 CLASS_BALANCED_METRICS = {"f1_macro", "mcc", "qwk"}
 IMBALANCE_FOR_WEIGHTS = 3.0
+EMBEDDING_SHARE = 0.3  # of the budget that computing pretrained embeddings may take
 
 
-def plan(summary: TaskSummary, profile: Profile, time_budget: float) -> Blueprint:
+def plan(summary: TaskSummary, profile: Profile, time_budget: float, retrieval: Retrieval | None = None,
+         tracks: tuple[str, ...] = ("traditional",)) -> Blueprint:
     prep = _plan_prep(summary, profile, time_budget)
     model = _plan_model(summary, profile, time_budget)
+    _add_tracks(model, prep, profile, retrieval or Retrieval(checkpoints=[]), tracks, time_budget)
     train = _plan_train(summary, profile, time_budget)
     eval_plan = EvalPlan(metric=summary.metric, greater_is_better=summary.greater_is_better,
                          prediction=summary.submission.kind)
@@ -175,3 +181,51 @@ def _plan_train(summary: TaskSummary, profile: Profile, time_budget: float) -> T
         n_folds=n_folds,
         holdout_fraction=0.1 if n >= 2000 else 0.0,
     )
+
+
+def _embedding_seconds(profile: Profile, prep: PrepPlan) -> float:
+    """Rough cost of one pass of a MiniLM-sized encoder over every text cell (measured: ~4 ms per short text
+    on one CPU core pair; longer texts cost proportionally more; a GPU is ~20x faster)."""
+    rows = profile.n_train_rows + profile.n_test_rows
+    words = sum(profile.column(t.column).mean_words or 10.0 for t in prep.text_columns)
+    speedup = 20.0 if importlib.util.find_spec("torch") and _cuda() else 1.0
+    return rows * 0.004 * max(1.0, words / 12.0) / speedup
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _add_tracks(model: ModelPlan, prep: PrepPlan, profile: Profile, retrieval: Retrieval,
+                tracks: tuple[str, ...], time_budget: float) -> None:
+    """Pretrained and custom-NN candidates, where the task has a use for them and this machine can run them."""
+    media = bool(prep.image_columns or prep.audio_columns)
+    if "custom_nn" in tracks:
+        if importlib.util.find_spec("torch") is None:
+            model.skipped.append(Decision(column="custom_nn", action="track skipped",
+                                          reason="PyTorch is not installed (pip install 'iml[nn]')"))
+        else:
+            network = Candidate(track="custom_nn", learner="mlp", search=False, weight=3.0 if media else 1.5)
+            # On images and audio the network is the strongest bet: right after the first boosted model.
+            model.candidates.insert(2 if media else len(model.candidates), network)
+    if "pretrained" in tracks:
+        encoder = retrieval.best("text")
+        if not prep.text_columns:
+            model.skipped.append(Decision(column="pretrained", action="track skipped",
+                                          reason="no text column: the catalog has no loadable checkpoint for "
+                                                 "this task's modalities"))
+        elif encoder is None:
+            why = "; ".join(f"{c.name}: {c.reason}" for c in retrieval.checkpoints if c.modality == "text")
+            model.skipped.append(Decision(column="pretrained", action="track skipped",
+                                          reason=f"no loadable text encoder ({why or 'catalog empty'})"))
+        elif (cost := _embedding_seconds(profile, prep)) > EMBEDDING_SHARE * time_budget:
+            model.skipped.append(Decision(column="pretrained", action="track skipped",
+                                          reason=f"embedding the text with {encoder.name} takes about {cost:.0f}s "
+                                                 f"here, more than {EMBEDDING_SHARE:.0%} of the "
+                                                 f"{time_budget:.0f}s budget"))
+        else:
+            prep.pretrained_text = encoder.location
+            model.candidates[2:2] = [Candidate(track="pretrained", learner="linear", weight=1.0),
+                                     Candidate(track="pretrained", learner="lightgbm", weight=1.5)]
