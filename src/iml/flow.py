@@ -185,6 +185,7 @@ class Run:
         budget = max(20.0, min(120.0, self.options.time_budget * VERIFY_SHARE))
         result = self._sandboxed(attempt, ["--sample-rows", str(self.options.sample_rows),
                                            "--verify-dir", str(verify_dir), "--time-budget", str(budget * 0.6),
+                                           "--model-dir", str(attempt / "model"),
                                            "--out", str(attempt / "submission.csv")], timeout=budget)
         violations = []
         if verify_dir.joinpath("features.json").exists():

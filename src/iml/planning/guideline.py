@@ -207,9 +207,9 @@ def _add_tracks(model: ModelPlan, prep: PrepPlan, profile: Profile, retrieval: R
             model.skipped.append(Decision(column="custom_nn", action="track skipped",
                                           reason="PyTorch is not installed (pip install 'iml[nn]')"))
         else:
-            network = Candidate(track="custom_nn", learner="mlp", search=False, weight=3.0 if media else 1.5)
-            # On images and audio the network is the strongest bet: right after the first boosted model.
-            model.candidates.insert(2 if media else len(model.candidates), network)
+            network = Candidate(track="custom_nn", learner="mlp", search=False, weight=4.0 if media else 1.5)
+            # On images and audio the network is the strongest bet: right after the quick linear model.
+            model.candidates.insert(1 if media else len(model.candidates), network)
     if "pretrained" in tracks:
         encoder = retrieval.best("text")
         if not prep.text_columns:
