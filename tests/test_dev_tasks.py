@@ -46,7 +46,7 @@ def test_dev_task_end_to_end(task: str, stripped: bool, tmp_path: Path) -> None:
     task_dir = TASKS / task
     data = tmp_path / "public"
     shutil.copytree(task_dir / "prepared" / "public", data)
-    options = RunOptions(data_dir=str(data), run_dir=str(tmp_path / "run"), time_budget=25,
+    options = RunOptions(data_dir=str(data), run_dir=str(tmp_path / "run"), time_budget=25, tracks=["traditional"],
                          description=STRIPPED_SENTENCE if stripped else None)
     outcome = Run.start(options, Progress(quiet=True)).execute()
 

@@ -55,7 +55,7 @@ DEFECTS = [
 
 def start_run(data: Path, run_dir: Path, **overrides) -> Run:
     options = RunOptions(data_dir=str(data), run_dir=str(run_dir), time_budget=overrides.pop("time_budget", 25),
-                         memory_mb=3000, **overrides)
+                         memory_mb=3000, tracks=overrides.pop("tracks", ["traditional"]), **overrides)
     return Run.start(options, Progress(quiet=True))
 
 

@@ -49,7 +49,9 @@ def run(
     time_budget: float = typer.Option(300.0, "--time-budget", help="Wall-clock seconds for the whole run."),
     seed: int = typer.Option(0, "--seed", help="Random seed for folds, tuning and models."),
     debug_rounds: int = typer.Option(10, "--debug-rounds", help="Repair rounds (K) when verification fails."),
-    tracks: str = typer.Option("traditional", "--tracks", help="Comma-separated: traditional,pretrained,custom_nn."),
+    tracks: str = typer.Option("traditional,pretrained,custom_nn", "--tracks",
+                               help="Comma-separated tracks to explore; a track whose packages are missing "
+                                    "is skipped with the reason (pip install 'iml[nn,pretrained]')."),
     ensemble: str = typer.Option("auto", "--ensemble", help="auto (best single or average of the top few, "
                                  "by out-of-fold score), best, average, stacking."),
     memory_mb: Optional[int] = typer.Option(None, "--memory-mb", help="Memory limit of each sandboxed execution."),
@@ -146,7 +148,7 @@ def bench(
     time_budget: float = typer.Option(120.0, "--time-budget", help="Seconds per run."),
     out_dir: Path = typer.Option(Path("bench-out"), "--out", help="Results folder (re-runs skip finished cells)."),
     stripped: bool = typer.Option(False, "--stripped", help="Also run each task with the stripped description."),
-    tracks: str = typer.Option("traditional", "--tracks", help="Tracks for every run."),
+    tracks: str = typer.Option("traditional,pretrained,custom_nn", "--tracks", help="Tracks for every run."),
 ) -> None:
     """Run iml on task folders and grade every submission with the project's grader."""
     from iml.bench import markdown_table, run_bench

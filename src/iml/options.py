@@ -22,7 +22,8 @@ class RunOptions(BaseModel):
     time_budget: float = Field(300.0, gt=0)
     seed: int = 0
     debug_rounds: int = Field(10, ge=0)
-    tracks: list[Literal["traditional", "pretrained", "custom_nn"]] = ["traditional"]
+    # Tracks to explore; one whose packages or checkpoints are missing here is skipped with the reason.
+    tracks: list[Literal["traditional", "pretrained", "custom_nn"]] = ["traditional", "pretrained", "custom_nn"]
     ensemble: Literal["auto", "best", "average", "stacking"] = "auto"
     memory_mb: int | None = None  # per sandboxed execution; default: 75% of the machine
     sample_rows: int = Field(300, ge=20)

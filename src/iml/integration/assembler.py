@@ -25,6 +25,7 @@ def pipeline_config(bp: Blueprint, summary: TaskSummary, time_budget: float) -> 
         "min_value": bp.contract.prediction.min_value,
         "tracks": tracks_of(bp),
         "track_features": {t: TRACK_FEATURES[t] for t in tracks_of(bp)},
+        "feature_seconds": bp.model.feature_seconds,
         "candidates": [c.model_dump() for c in bp.model.candidates],
         "cv": bp.train.cv,
         "n_folds": bp.train.n_folds,

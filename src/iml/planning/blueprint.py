@@ -64,6 +64,7 @@ class Candidate(_Strict):
 class ModelPlan(_Strict):
     candidates: list[Candidate]
     skipped: list[Decision] = []  # tracks left out, with the reason
+    feature_seconds: dict[str, float] = {}  # expected cost of computing a feature set (e.g. embeddings)
     class_weight: Literal["balanced"] | None = None
     reason: str = ""
 

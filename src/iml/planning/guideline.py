@@ -227,5 +227,7 @@ def _add_tracks(model: ModelPlan, prep: PrepPlan, profile: Profile, retrieval: R
                                                  f"{time_budget:.0f}s budget"))
         else:
             prep.pretrained_text = encoder.location
-            model.candidates[2:2] = [Candidate(track="pretrained", learner="linear", weight=1.0),
+            model.feature_seconds["pretrained"] = round(cost, 1)
+            # Right after the quick linear model, while the budget still holds the embedding pass.
+            model.candidates[1:1] = [Candidate(track="pretrained", learner="linear", weight=1.0 + cost / 10),
                                      Candidate(track="pretrained", learner="lightgbm", weight=1.5)]
