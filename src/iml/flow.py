@@ -7,6 +7,7 @@ and a person can edit an artifact and re-run from it.
 
 from __future__ import annotations
 
+import difflib
 import json
 import shutil
 import time
@@ -176,8 +177,16 @@ class Run:
         self.folder.event("repair", round=len(tried) + 1, failure=diagnosis.failure, cause=diagnosis.cause,
                           candidate=diagnosis.candidate, **repair.model_dump())
         self.progress.info(f"repair {len(tried) + 1}: {repair.module}: {repair.action}")
+        before = {m: self.folder.file(m).read_text() for m in self._modules(bp) if self.folder.file(m).exists()}
         self._save_blueprint(bp)
         self._write_modules(bp, only=diagnosis.module if diagnosis.module != "pipeline.py" else None)
+        diff = "".join(
+            "".join(difflib.unified_diff(text.splitlines(True), self.folder.file(m).read_text().splitlines(True),
+                                         f"a/{m}", f"b/{m}"))
+            for m, text in before.items())
+        diff_file = self.folder.write_text(f"attempts/repair-{len(tried) + 1:02d}.diff", diff)
+        self.folder.event("repair_diff", round=len(tried) + 1, file=str(diff_file.relative_to(self.folder.path)),
+                          changed_lines=sum(1 for line in diff.splitlines() if line[:1] in "+-"))
 
     def _verify_once(self, bp: Blueprint, label: str) -> list[Diagnosis]:
         attempt = self.folder.new_attempt(label)
@@ -219,6 +228,8 @@ class Run:
             tracebacks = {"/".join(_candidate_of(p.stem.removeprefix("traceback_"))): p.read_text()
                           for p in attempt.glob("traceback_*.txt")}
             diagnoses = diagnose(result, [], tracebacks)
+            (attempt / "outcome.json").write_text(json.dumps(
+                {"sandbox": result.model_dump(), "diagnoses": [d.model_dump() for d in diagnoses]}, indent=2))
             if not diagnoses or self.deadline - time.monotonic() < 10:
                 raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}, "
                                      f"timed out: {result.timed_out}): {result.stderr_tail(400).strip()}",
@@ -296,10 +307,13 @@ class Run:
         track = Path(module).stem.removeprefix("model_")
         return coder.write_model(bp, track)
 
+    @staticmethod
+    def _modules(bp: Blueprint) -> list[str]:
+        return ["code/preprocess.py", "code/metrics.py", "pipeline.py"] + [
+            f"code/model_{t}.py" for t in coder.tracks_of(bp)]
+
     def _write_modules(self, bp: Blueprint, only: str | None = None) -> None:
-        modules = ["code/preprocess.py", "code/metrics.py", "pipeline.py"]
-        modules += [f"code/model_{t}.py" for t in coder.tracks_of(bp)]
-        for module in modules:
+        for module in self._modules(bp):
             if only is None or module in (only, "pipeline.py"):
                 self.folder.write_text(module, self._render(bp, module))
 

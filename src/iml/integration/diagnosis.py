@@ -15,6 +15,9 @@ FailureClass = Literal["contract_fulfillment", "contract_usage", "environment", 
 
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 _FITTING = re.compile(r"fitting (\w+)/(\w+)")
+# Errors raised while reading the user's files: the data, not the code, needs attention.
+_DATA_ERROR = re.compile(r"(ParserError|EmptyDataError|UnicodeDecodeError|FileNotFoundError|"
+                         r"are not among the contract's classes)[^\n]*")
 _MISSING_PACKAGE = re.compile(r"(ModuleNotFoundError|ImportError): (.*)")
 
 
@@ -58,9 +61,12 @@ def diagnose(result: SandboxResult, violations: list[ContractViolation],
         tail = result.stderr_tail()
         module = blamed_file(tail) or "pipeline.py"
         missing = _MISSING_PACKAGE.search(tail)
+        data = _DATA_ERROR.search(tail)
         if missing:
             found.append(Diagnosis(failure="environment", module=module, cause="missing_package",
                                    evidence=missing.group(0)))
+        elif data:
+            found.append(Diagnosis(failure="data", module=module, cause="exception", evidence=data.group(0)))
         elif not feature_problems:
             failure = "contract_fulfillment" if module == "code/preprocess.py" else (
                 "contract_usage" if module.startswith("code/model_") else "integration")
