@@ -51,7 +51,11 @@ class FakeLLMServer:
                     server.headers.append({k.lower(): v for k, v in self.headers.items()})
                     item = server.queue.popleft() if server.queue else None
                 if item is None and server.responder is not None:
-                    item = server.responder(request)
+                    try:
+                        item = server.responder(request)
+                    except Exception as exc:  # a broken script shows up as a server error, not a hang
+                        self._send(500, json.dumps({"error": {"message": f"responder: {exc!r}"}}))
+                        return
                 if isinstance(item, str):
                     item = Scripted(text=item)
                 if item is None:

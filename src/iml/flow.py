@@ -22,6 +22,7 @@ from iml.errors import DataError, PipelineFailed
 from iml.integration import assembler, sandbox, verifier
 from iml.integration.debugger import Repair, propose
 from iml.integration.diagnosis import Diagnosis, diagnose
+from iml.llm import mode as llm_mode
 from iml.options import TRACKS, RunOptions
 from iml.perception.description import analyze_task
 from iml.perception.profile import Profile
@@ -57,6 +58,7 @@ class Run:
         self.started = time.monotonic()
         self.deadline = self.started + options.time_budget
         self._first_saved = False
+        self.brains = llm_mode.connect(folder, options)  # None in expert mode (--llm none)
 
     # ---------------------------------------------------------------- entry points
     @classmethod
@@ -143,9 +145,13 @@ class Run:
                                  hint="include the 'traditional' track: --tracks traditional")
         self._save_blueprint(bp)
         self.progress.info("plan: " + " ".join(bp.rationale[:3]))
+        if self.brains:
+            llm_mode.plan(self, bp)
 
     def _code(self) -> None:
         self._write_modules(self.blueprint)
+        if self.brains:
+            llm_mode.code(self)
 
     def _verify(self) -> None:
         while True:
@@ -168,18 +174,28 @@ class Run:
                 f"{diagnosis.failure} ({diagnosis.cause}): {diagnosis.evidence}",
                 hint="see attempts/ and events.jsonl; raise --debug-rounds, or fix the module and `iml resume`")
         bp = self.blueprint
-        pristine = self._render(bp, diagnosis.module) == self.folder.file(diagnosis.module).read_text()
-        proposal = propose(bp, diagnosis, tried, module_is_pristine=pristine)
-        if proposal is None:
-            raise PipelineFailed(f"no repair left for {diagnosis.module}: {diagnosis.evidence}",
-                                 hint="edit the module by hand, then `iml resume`")
-        bp, repair = proposal
+        llm_fix = llm_mode.repair(self, bp, diagnosis, tried) if self.brains else None  # the LLM first
+        if llm_fix is not None:
+            repair, fixed_source = llm_fix
+        else:
+            if diagnosis.module in llm_mode.LLM_MODULES:
+                proposal = llm_mode.drop_llm_track(bp, diagnosis)
+            else:
+                pristine = self._render(bp, diagnosis.module) == self.folder.file(diagnosis.module).read_text()
+                proposal = propose(bp, diagnosis, tried, module_is_pristine=pristine)
+            if proposal is None:
+                raise PipelineFailed(f"no repair left for {diagnosis.module}: {diagnosis.evidence}",
+                                     hint="edit the module by hand, then `iml resume`")
+            bp, repair = proposal
         self.folder.event("repair", round=len(tried) + 1, failure=diagnosis.failure, cause=diagnosis.cause,
                           candidate=diagnosis.candidate, **repair.model_dump())
         self.progress.info(f"repair {len(tried) + 1}: {repair.module}: {repair.action}")
         before = {m: self.folder.file(m).read_text() for m in self._modules(bp) if self.folder.file(m).exists()}
         self._save_blueprint(bp)
-        self._write_modules(bp, only=diagnosis.module if diagnosis.module != "pipeline.py" else None)
+        if llm_fix is not None:
+            self.folder.write_text(diagnosis.module, fixed_source)
+        else:
+            self._write_modules(bp, only=diagnosis.module if diagnosis.module != "pipeline.py" else None)
         diff = "".join(
             "".join(difflib.unified_diff(text.splitlines(True), self.folder.file(m).read_text().splitlines(True),
                                          f"a/{m}", f"b/{m}"))
@@ -272,6 +288,10 @@ class Run:
         if problems:
             raise PipelineFailed("the submission breaks the contract: " + "; ".join(p.message for p in problems))
         self.folder.event("selected", **(report.get("selection") or {}))
+        if self.brains:
+            llm_mode.explain(self, board.astype(object).where(board.notna(), None).to_dict("records"),
+                             report.get("selection") or {})
+            llm_mode.finish(self)
 
     def _report(self) -> None:
         from iml.report import write_report
@@ -304,12 +324,15 @@ class Run:
             return assembler.assemble(bp, self.summary, self.options.time_budget)
         if module == "code/metrics.py":
             return coder.metrics_source()
+        if module in llm_mode.LLM_MODULES:
+            return llm_mode.original(self, module)
         track = Path(module).stem.removeprefix("model_")
         return coder.write_model(bp, track)
 
     @staticmethod
     def _modules(bp: Blueprint) -> list[str]:
-        return ["code/preprocess.py", "code/metrics.py", "pipeline.py"] + [
+        llm_features = ["code/preprocess_llm.py"] if "llm" in coder.tracks_of(bp) else []
+        return ["code/preprocess.py", "code/metrics.py", "pipeline.py", *llm_features] + [
             f"code/model_{t}.py" for t in coder.tracks_of(bp)]
 
     def _write_modules(self, bp: Blueprint, only: str | None = None) -> None:

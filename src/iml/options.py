@@ -27,6 +27,13 @@ class RunOptions(BaseModel):
     ensemble: Literal["auto", "best", "average", "stacking"] = "auto"
     memory_mb: int | None = None  # per sandboxed execution; default: 75% of the machine
     sample_rows: int = Field(300, ge=20)
+    # The LLM brain: "none" (the expert only) or PROVIDER:MODEL (see iml.llm.client.PROVIDERS). No key is stored here.
+    llm: str = "none"
+    llm_base_url: str | None = None
+    max_cost: float | None = Field(None, ge=0)  # USD; a hard cap on LLM calls, then the expert finishes the run
+    llm_prices: str | None = None  # JSON price table merged over iml/llm/prices.json
+    llm_retry_wait: float = Field(1.0, ge=0)  # seconds before the first retry of a failed call; doubles each time
+    llm_timeout: float = Field(120.0, gt=0)  # seconds per LLM request
 
     @field_validator("data_dir")
     @classmethod

@@ -70,6 +70,7 @@ def write_report(folder: RunFolder) -> None:
     board = pd.read_csv(folder.file("leaderboard.csv"))
     pipeline_report = json.loads(folder.file("pipeline_report.json").read_text())
     repairs = [e for e in folder.events() if e["event"] == "repair"]
+    explained = folder.file("selection_explained.md")  # llm mode: the Comparison Agent's words
     html = render(
         "report.html.j2",
         summary=summary,
@@ -80,6 +81,7 @@ def write_report(folder: RunFolder) -> None:
         leaderboard_png=_leaderboard_plot(board, summary.metric),
         target_png=_target_plot(profile),
         repairs=repairs,
+        explanation=explained.read_text().strip() if explained.exists() else None,
         run_dir=str(folder.path),
     )
     folder.write_text("report.html", html)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from iml.coding.coder import tracks_of
 from iml.perception.summary import TaskSummary
-from iml.planning.blueprint import TRACK_FEATURES, Blueprint
+from iml.planning.blueprint import FEATURE_MODULES, TRACK_FEATURES, Blueprint
 from iml.templating import render
 
 
@@ -25,6 +25,8 @@ def pipeline_config(bp: Blueprint, summary: TaskSummary, time_budget: float) -> 
         "min_value": bp.contract.prediction.min_value,
         "tracks": tracks_of(bp),
         "track_features": {t: TRACK_FEATURES[t] for t in tracks_of(bp)},
+        "feature_modules": {TRACK_FEATURES[t]: FEATURE_MODULES[TRACK_FEATURES[t]] for t in tracks_of(bp)
+                            if TRACK_FEATURES[t] in FEATURE_MODULES},
         "feature_seconds": bp.model.feature_seconds,
         "candidates": [c.model_dump() for c in bp.model.candidates],
         "cv": bp.train.cv,

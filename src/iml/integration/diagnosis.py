@@ -34,7 +34,7 @@ def blamed_file(traceback_text: str) -> str | None:
     blamed = None
     for path, _line in _FRAME.findall(traceback_text):
         name = Path(path).name
-        if name == "preprocess.py" or name.startswith("model_"):
+        if name.startswith(("preprocess", "model_")):  # preprocess.py, preprocess_llm.py, model_<track>.py
             blamed = f"code/{name}"
         elif name == "pipeline.py" and blamed is None:
             blamed = "pipeline.py"
@@ -45,10 +45,11 @@ def diagnose(result: SandboxResult, violations: list[ContractViolation],
              candidate_tracebacks: dict[str, str]) -> list[Diagnosis]:
     """All failures of one verification run, most fundamental first (preprocessing before modeling)."""
     found: list[Diagnosis] = []
-    feature_problems = [v for v in violations if v.module == "code/preprocess.py"]
-    if feature_problems:
-        found.append(Diagnosis(failure="contract_fulfillment", module="code/preprocess.py", cause="contract",
-                               evidence="; ".join(v.message for v in feature_problems)))
+    feature_problems = [v for v in violations if v.module.startswith("code/preprocess")]
+    failing_preprocessors = list(dict.fromkeys(v.module for v in feature_problems))  # the expert's, the LLM's
+    for prep_module in failing_preprocessors:
+        found.append(Diagnosis(failure="contract_fulfillment", module=prep_module, cause="contract",
+                               evidence="; ".join(v.message for v in feature_problems if v.module == prep_module)))
     if result.timed_out:
         module, candidate = _stage_of(result)
         found.append(Diagnosis(failure="environment", module=module, candidate=candidate, cause="timeout",
@@ -68,15 +69,15 @@ def diagnose(result: SandboxResult, violations: list[ContractViolation],
         elif data:
             found.append(Diagnosis(failure="data", module=module, cause="exception", evidence=data.group(0)))
         elif not feature_problems:
-            failure = "contract_fulfillment" if module == "code/preprocess.py" else (
+            failure = "contract_fulfillment" if module.startswith("code/preprocess") else (
                 "contract_usage" if module.startswith("code/model_") else "integration")
             found.append(Diagnosis(failure=failure, module=module, cause="exception", evidence=_last_line(tail)))
     for candidate, text in candidate_tracebacks.items():
         # A candidate fails while fitting or predicting: its model module, unless preprocessing raised.
         module = blamed_file(text)
-        if module != "code/preprocess.py":
+        if not module or not module.startswith("code/preprocess"):
             module = f"code/model_{candidate.split('/')[0]}.py"
-        if module == "code/preprocess.py" and feature_problems:
+        if module in failing_preprocessors:
             continue
         failure = "contract_usage" if module.startswith("code/model_") else "contract_fulfillment"
         missing = _MISSING_PACKAGE.search(text)

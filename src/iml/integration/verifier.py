@@ -17,6 +17,8 @@ from iml.errors import ContractViolation
 from iml.planning.blueprint import InterfaceContract
 
 PREPROCESS = "code/preprocess.py"
+# Feature sets computed by another module than code/preprocess.py (the llm track's own preprocessing).
+FEATURE_SET_MODULES = {"llm": "code/preprocess_llm.py"}
 
 
 def check_features(contract: InterfaceContract, verify_dir: Path) -> list[ContractViolation]:
@@ -27,7 +29,14 @@ def check_features(contract: InterfaceContract, verify_dir: Path) -> list[Contra
     problems = []
     for name, info in json.loads(index_path.read_text()).items():
         problems += _check_feature_set(contract, verify_dir, name, info)
-    return problems
+    # Blame the module that computed the feature set.
+    return [ContractViolation(p.field, p.expected, p.got, FEATURE_SET_MODULES[_feature_set(p.field)])
+            if _feature_set(p.field) in FEATURE_SET_MODULES else p for p in problems]
+
+
+def _feature_set(field: str) -> str:
+    """'transform[llm](train).rows' -> 'llm'."""
+    return field.split("[", 1)[1].split("]", 1)[0] if "[" in field else ""
 
 
 def _check_feature_set(contract: InterfaceContract, verify_dir: Path, name: str, info: dict) -> list[ContractViolation]:

@@ -164,7 +164,7 @@ class LLMBrains:
             return fn(self.llm, *args, **kwargs)
         except (BudgetExhausted, LLMUnavailable) as exc:
             self.stopped = exc.message
-            self.event("llm_stopped", agent=agent, reason=exc.message, kind=type(exc).__name__,
+            self.event("llm_stopped", agent=agent, reason=exc.message, error_type=type(exc).__name__,
                        spent_usd=round(self.llm.spent_usd, 6))
         except LLMError as exc:
             self.event("llm_fallback", agent=agent, reason=exc.message)

@@ -50,11 +50,13 @@ class PrepPlan(_Strict):
 
 
 # Each track reads the data through one feature set of code/preprocess.py.
-TRACK_FEATURES = {"traditional": "standard", "pretrained": "pretrained", "custom_nn": "nn"}
+# The llm track (llm mode only) reads its own feature set, computed by the LLM-written code/preprocess_llm.py.
+TRACK_FEATURES = {"traditional": "standard", "pretrained": "pretrained", "custom_nn": "nn", "llm": "llm"}
+FEATURE_MODULES = {"llm": "preprocess_llm"}  # feature set -> code/ module other than preprocess.py
 
 
 class Candidate(_Strict):
-    track: Literal["traditional", "pretrained", "custom_nn"] = "traditional"
+    track: Literal["traditional", "pretrained", "custom_nn", "llm"] = "traditional"
     learner: str  # e.g. lightgbm, xgboost, catboost, linear
     params: dict = {}
     search: bool = True  # tune with Optuna within its time share
