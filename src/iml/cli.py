@@ -55,6 +55,14 @@ def run(
     ensemble: str = typer.Option("auto", "--ensemble", help="auto (best single or average of the top few, "
                                  "by out-of-fold score), best, average, stacking."),
     memory_mb: Optional[int] = typer.Option(None, "--memory-mb", help="Memory limit of each sandboxed execution."),
+    llm: str = typer.Option("none", "--llm", help="PROVIDER:MODEL for the llm brains (openai, gemini, openrouter, "
+                            "ollama, vllm, llamacpp, lmstudio), or none for the expert. Keys from the environment."),
+    llm_base_url: Optional[str] = typer.Option(None, "--llm-base-url", help="OpenAI-compatible base URL "
+                                               "(overrides the provider's default)."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Hard cap in USD on LLM calls; when reached "
+                                             "the expert finishes the run."),
+    llm_prices: Optional[Path] = typer.Option(None, "--llm-prices", help="JSON price table (USD per 1M tokens) "
+                                              "merged over the packaged one."),
     quiet: bool = typer.Option(False, "--quiet", help="Only print the result."),
 ) -> None:
     """Run the whole flow on a task folder and write a new run folder."""
@@ -76,11 +84,16 @@ def run(
             options = RunOptions(data_dir=str(data_dir), description=description, target=target,
                                  run_dir=str(run_dir) if run_dir else None, time_budget=time_budget, seed=seed,
                                  debug_rounds=debug_rounds, tracks=[t.strip() for t in tracks.split(",") if t.strip()],
-                                 ensemble=ensemble, memory_mb=memory_mb)
+                                 ensemble=ensemble, memory_mb=memory_mb, llm=llm, llm_base_url=llm_base_url,
+                                 max_cost=max_cost, llm_prices=str(llm_prices) if llm_prices else None)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise IMLError(f"invalid option: {problems}", hint="see `iml run --help`") from None
         progress = Progress(quiet=quiet)
+        if options.llm != "none":  # checks the spec, key and prices before any run folder exists
+            from iml.llm.mode import estimate
+
+            progress.info("LLM: " + estimate(options))
         run_ = Run.start(options, progress)
         progress.info(f"run folder: {run_.folder.path}")
         _finish(run_.execute())
@@ -163,6 +176,45 @@ def bench(
 
     cells = run_bench(tasks_dir, out_dir, time_budget, stripped, ["--tracks", tracks], on_cell=show)
     out.print(markdown_table(cells, time_budget))
+
+
+@app.command()
+def doctor(
+    llm: str = typer.Option("none", "--llm", help="Check this PROVIDER:MODEL too."),
+    llm_base_url: Optional[str] = typer.Option(None, "--llm-base-url", help="Base URL to probe instead."),
+) -> None:
+    """Which LLM providers are configured (key variables present) and whether their base URLs answer."""
+    import os
+
+    from iml.llm.client import PROVIDERS, LLMSpec, probe
+
+    wanted = None
+    try:
+        wanted = LLMSpec.parse(llm) if llm != "none" else None
+    except IMLError as exc:
+        _fail(exc)
+    problems = []
+    for name, provider in PROVIDERS.items():
+        key = provider.key_env and os.environ.get(provider.key_env)
+        key_note = f"${provider.key_env} {'set' if key else 'not set'}" + ("" if provider.key_required else " (optional)")
+        line = f"{name:11s} {provider.base_url:58s} {key_note}"
+        local = not provider.key_required
+        if (wanted and wanted.provider == name) or (wanted is None and local):
+            url = llm_base_url if wanted and llm_base_url else provider.base_url
+            reachable, detail = probe(url, timeout_s=2.0)
+            line += f"; {url} {'answers' if reachable else 'does not answer'} ({detail})"
+            if wanted and not reachable:
+                problems.append(f"{url} does not answer")
+            if wanted and provider.key_required and not key and not llm_base_url:
+                problems.append(f"${provider.key_env} is not set")
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if wanted is None:
+        out.print("hosted providers are not probed without --llm; the expert brain needs nothing.", markup=False)
+    elif problems:
+        _fail(IMLError(f"{wanted} is not usable here: {'; '.join(problems)}.",
+                       hint="start the server or export the key; or run with --llm none (the expert)"))
+    else:
+        out.print(f"{wanted} is configured and answers.", markup=False)
 
 
 def main() -> None:
