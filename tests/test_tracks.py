@@ -43,7 +43,7 @@ def copy_public(task: str, tmp_path: Path) -> Path:
 @needs_torch
 @pytest.mark.parametrize("task", ["digits-images", "spoken-digits"])
 def test_media_task_runs_traditional_and_custom_nn(task: str, tmp_path: Path) -> None:
-    outcome, board = run_task(copy_public(task, tmp_path), tmp_path / "run", ["traditional", "custom_nn"], 60)
+    outcome, board = run_task(copy_public(task, tmp_path), tmp_path / "run", ["traditional", "custom_nn"], 80)
     assert outcome.status == "succeeded"
     ok = board[board["status"] == "ok"]
     assert {"traditional", "custom_nn"} <= set(ok["track"]), board
@@ -63,7 +63,7 @@ def test_text_task_runs_the_pretrained_track(tmp_path: Path) -> None:
     data = copy_public("tweet-source", tmp_path)
     train = pd.read_csv(data / "train.csv")
     train.sample(800, random_state=0).to_csv(data / "train.csv", index=False)
-    outcome, board = run_task(data, tmp_path / "run", ["traditional", "pretrained"], 70)
+    outcome, board = run_task(data, tmp_path / "run", ["traditional", "pretrained"], 90)
     assert outcome.status == "succeeded"
     ok = board[board["status"] == "ok"]
     assert {"traditional", "pretrained"} <= set(ok["track"]), board
