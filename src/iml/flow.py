@@ -222,8 +222,7 @@ class Run:
         if result.returncode == 0:
             sub_contract = bp.contract.model_copy(deep=True)
             violations += verifier.check_submission(sub_contract, attempt / "submission.csv", n_test)
-        tracebacks = {"/".join(_candidate_of(p.stem.removeprefix("traceback_"))): p.read_text()
-                      for p in attempt.glob("traceback_*.txt")}
+        tracebacks = _candidate_tracebacks(attempt)
         diagnoses = diagnose(result, violations, tracebacks)
         if not verify_dir.joinpath("features.json").exists() and not diagnoses:
             diagnoses = [Diagnosis(failure="integration", module="pipeline.py", cause="exception",
@@ -241,8 +240,7 @@ class Run:
                     self.progress.warn("the full run hit the time budget; the last saved pipeline is used")
                 return
             # Nothing submitted: a defect the sample did not show. Blame, repair, re-verify, run again.
-            tracebacks = {"/".join(_candidate_of(p.stem.removeprefix("traceback_"))): p.read_text()
-                          for p in attempt.glob("traceback_*.txt")}
+            tracebacks = _candidate_tracebacks(attempt)
             diagnoses = diagnose(result, [], tracebacks)
             (attempt / "outcome.json").write_text(json.dumps(
                 {"sandbox": result.model_dump(), "diagnoses": [d.model_dump() for d in diagnoses]}, indent=2))
@@ -369,6 +367,12 @@ class Run:
                           metric=self.summary.metric, cv_score=selection.get("cv_score"),
                           holdout_score=selection.get("holdout_score"), members=selection.get("members", []),
                           seconds=round(time.monotonic() - self.started, 1), status=self.folder.state().status)
+
+
+def _candidate_tracebacks(attempt: Path) -> dict[str, str]:
+    """'track/learner' -> traceback of each candidate that failed in that execution."""
+    return {"/".join(_candidate_of(p.stem.removeprefix("traceback_"))): p.read_text()
+            for p in attempt.glob("traceback_*.txt")}
 
 
 def _candidate_of(stem: str) -> tuple[str, str]:
