@@ -220,8 +220,7 @@ class Run:
             track, _learner = _candidate_of(pred_file.stem.removeprefix("pred_"))
             violations += verifier.check_predictions(bp.contract, _load(pred_file), n_test, f"code/model_{track}.py")
         if result.returncode == 0:
-            sub_contract = bp.contract.model_copy(deep=True)
-            violations += verifier.check_submission(sub_contract, attempt / "submission.csv", n_test)
+            violations += verifier.check_submission(bp.contract, attempt / "submission.csv", n_test)
         tracebacks = _candidate_tracebacks(attempt)
         diagnoses = diagnose(result, violations, tracebacks)
         if not verify_dir.joinpath("features.json").exists() and not diagnoses:
@@ -272,7 +271,7 @@ class Run:
     def _select(self) -> None:
         report = json.loads(self.folder.file("pipeline_report.json").read_text())
         board = pd.DataFrame(report["leaderboard"])
-        board = board.rename(columns={"model": "model", "cv_mean": "cv_score"})
+        board = board.rename(columns={"cv_mean": "cv_score"})
         removed = [{"track": e["candidate"].split("/")[0], "model": e["candidate"].split("/")[1], "status": "failed",
                     "error": f"removed by repair {e['round']}: {e['reason']}"}
                    for e in self.folder.events()
