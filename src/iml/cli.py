@@ -157,25 +157,45 @@ def grade(
 
 @app.command()
 def bench(
-    tasks_dir: Path = typer.Argument(..., help="A task folder (TASK_FORMAT.md) or a folder of them."),
-    time_budget: float = typer.Option(120.0, "--time-budget", help="Seconds per run."),
+    tasks_dir: Path = typer.Argument(..., help="A task folder (TASK_FORMAT.md; also MLE-bench's prepared "
+                                               "competitions) or a folder of them."),
+    time_budget: float = typer.Option(120.0, "--time-budget", help="Seconds per system and task."),
     out_dir: Path = typer.Option(Path("bench-out"), "--out", help="Results folder (re-runs skip finished cells)."),
-    stripped: bool = typer.Option(False, "--stripped", help="Also run each task with the stripped description."),
-    tracks: str = typer.Option("traditional,pretrained,custom_nn", "--tracks", help="Tracks for every run."),
+    stripped: bool = typer.Option(False, "--stripped",
+                                  help="Also run iml with the task-agnostic sentence instead of each description."),
+    systems: str = typer.Option("iml", "--systems", help="Comma-separated: iml, autogluon, flaml, floor."),
+    variant: str = typer.Option("full", "--variant", help="iml's ablation: full, reactive, mono or static."),
+    tracks: str = typer.Option("", "--tracks", help="iml's tracks for every run (default: iml's own default)."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Cells run at once (they share the machine's cores)."),
+    system_python: list[str] = typer.Option([], "--system-python",
+                                            help="NAME=PYTHON: the interpreter that has a baseline installed "
+                                                 "(or set IML_BENCH_PYTHON_NAME); repeatable."),
 ) -> None:
-    """Run iml on task folders and grade every submission with the project's grader."""
-    from iml.bench import markdown_table, run_bench
+    """Run systems on task folders and grade every submission with the project's grader.
 
-    if not tasks_dir.is_dir():
-        _fail(IMLError(f"{tasks_dir} is not a folder.", hint="pass a task folder or a folder of task folders"))
+    Writes results.jsonl (one line per system x task), results.md (tasks x systems with APS),
+    pnorm.png and mlebench/*.jsonl (for `mlebench grade`) into --out.
+    """
+    from iml.bench import BenchSettings, markdown_report, run_bench
+    from iml.bench.systems import parse_pythons, parse_systems
 
-    def show(cell) -> None:
-        score = f"{cell.score:.5f}" if cell.score is not None else "-"
-        err.print(f"{cell.task}{' (stripped)' if cell.stripped else ''}: score {score}, P_norm {cell.p_norm:.4f}, "
-                  f"valid {cell.valid}, {cell.wall_s:.0f}s")
+    try:
+        if not tasks_dir.is_dir():
+            raise IMLError(f"{tasks_dir} is not a folder.", hint="pass a task folder or a folder of task folders")
+        if variant not in ("full", "reactive", "mono", "static"):
+            raise IMLError(f"Unknown variant {variant!r}.", hint="choose full, reactive, mono or static")
+        settings = BenchSettings(time_budget=time_budget, systems=parse_systems(systems), stripped=stripped,
+                                 variant=variant, tracks=tracks, jobs=jobs, pythons=parse_pythons(system_python))
 
-    cells = run_bench(tasks_dir, out_dir, time_budget, stripped, ["--tracks", tracks], on_cell=show)
-    out.print(markdown_table(cells, time_budget))
+        def show(cell) -> None:
+            score = f"{cell.score:.5f}" if cell.score is not None else "-"
+            err.print(f"{cell.task} / {cell.column}: score {score}, P_norm {cell.p_norm:.4f}, "
+                      f"valid {cell.valid}, {cell.wall_s:.0f}s")
+
+        cells = run_bench(tasks_dir, out_dir, settings, on_cell=show)
+    except IMLError as exc:
+        _fail(exc)
+    out.print(markdown_report(cells, time_budget), soft_wrap=True)
 
 
 @app.command()
