@@ -31,6 +31,19 @@ class TextPlan(_Strict):
     reason: str = ""
 
 
+class MediaJoin(_Strict):
+    """Media files no column names, reached from a key column's values (PetFinder style: images/<id>-1.jpg).
+
+    The preprocessing adds ``column`` holding each row's file path; it is then read like any media column.
+    """
+
+    column: str  # the file-path column the preprocessing adds (not in the data)
+    key: str  # the table column whose values start the file names
+    folder: str
+    pattern: str  # file name from the key value, '{}' standing for it
+    modality: Literal["image", "audio"]
+
+
 class PrepPlan(_Strict):
     id_column: str | None
     numeric_columns: list[str] = []
@@ -41,7 +54,12 @@ class PrepPlan(_Strict):
     text_columns: list[TextPlan] = []
     image_columns: list[str] = []  # file paths: thumbnail pixels, colour statistics, gradient histograms
     audio_columns: list[str] = []  # file paths: MFCC statistics
+    media_joins: list[MediaJoin] = []  # media reached through a key column; read like image/audio columns
+    media_folders: dict[str, str] = {}  # media column -> sub-folder tried when a value is a bare file name
+    image_side: int = Field(16, ge=4, le=64)  # thumbnail / pixel-grid side, from the images' measured sizes
     pretrained_text: str | None = None  # encoder location for the pretrained track's text embeddings
+    pretrained_image: str | None = None  # vision encoder location for the pretrained track's image embeddings
+    pretrained_audio: str | None = None  # audio encoder location for the pretrained track's audio embeddings
     dropped: list[Decision] = []
     decisions: list[Decision] = []
     missing_indicators: bool = True

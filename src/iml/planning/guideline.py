@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from iml.perception.profile import ColumnProfile, Profile
+from iml.perception.profile import ColumnProfile, MediaProfile, Profile
 from iml.perception.summary import TaskSummary, TaskType
 from iml.retrieval.retriever import Retrieval
 from iml.planning.blueprint import (
@@ -17,6 +17,7 @@ from iml.planning.blueprint import (
     Decision,
     EvalPlan,
     InterfaceContract,
+    MediaJoin,
     ModelPlan,
     PredictionContract,
     PrepPlan,
@@ -32,6 +33,7 @@ ONEHOT_MAX_LEVELS = 12
 CLASS_BALANCED_METRICS = {"f1_macro", "mcc", "qwk"}
 IMBALANCE_FOR_WEIGHTS = 3.0
 EMBEDDING_SHARE = 0.3  # of the budget that computing pretrained embeddings may take
+IMAGE_SIDE = 16  # the largest thumbnail side: 256 pixel features are as many as a GBDT digests quickly
 
 
 def plan(summary: TaskSummary, profile: Profile, time_budget: float, retrieval: Retrieval | None = None,
@@ -80,7 +82,7 @@ def build_contract(summary: TaskSummary, profile: Profile) -> InterfaceContract:
 
 
 def _modality(prep: PrepPlan, summary: TaskSummary) -> str:
-    kinds = [name for name, cols in (("image", prep.image_columns), ("audio", prep.audio_columns),
+    kinds = [name for name, cols in (("image", image_columns(prep)), ("audio", audio_columns(prep)),
                                      ("text", prep.text_columns)) if cols]
     tabular = prep.numeric_columns or prep.onehot_columns or prep.ordinal_columns or prep.boolean_columns
     if len(kinds) > 1 or (kinds and tabular):
@@ -97,6 +99,7 @@ def _plan_prep(summary: TaskSummary, profile: Profile, time_budget: float) -> Pr
             prep.dropped.append(Decision(column=col.name, action="drop", reason="absent from the test file"))
             continue
         _place_column(col, summary, profile, prep, time_budget)
+    _plan_media(summary, profile, prep)
     if summary.metric == "rmsle":
         prep.target_transform = "log1p"
         prep.decisions.append(Decision(column=summary.target, action="log1p target",
@@ -114,14 +117,8 @@ def _place_column(col: ColumnProfile, summary: TaskSummary, profile: Profile, pr
         prep.dropped.append(Decision(column=col.name, action="drop", reason="row identifier, carries no signal"))
     elif col.kind == "constant":
         prep.dropped.append(Decision(column=col.name, action="drop", reason="constant: one value or none"))
-    elif col.kind == "image_path":
-        keep(prep.image_columns, "image features",
-             "16x16 grayscale thumbnail, colour statistics and gradient-orientation histogram; "
-             "unreadable files become zeros with an indicator")
-    elif col.kind == "audio_path":
-        keep(prep.audio_columns, "audio features",
-             "MFCC means/deviations over the clip and its quarters, loudness, zero crossings; "
-             "unreadable files become zeros with an indicator")
+    elif col.kind in ("image_path", "audio_path"):
+        pass  # media are planned together, with what the profile measured of their files (_plan_media)
     elif col.kind == "numeric":
         note = f"median imputation ({col.missing_rate:.0%} missing)" if col.n_missing else "as is"
         keep(prep.numeric_columns, "numeric", note)
@@ -147,6 +144,67 @@ def _place_column(col: ColumnProfile, summary: TaskSummary, profile: Profile, pr
     if col.leak_suspect:
         prep.decisions.append(Decision(column=col.name, action="kept, flagged",
                                        reason="almost determines the target; kept because test has it too"))
+
+
+def image_columns(prep: PrepPlan) -> list[str]:
+    """Every column the preprocessing reads images from: named in the data or added by a join."""
+    return prep.image_columns + [j.column for j in prep.media_joins if j.modality == "image"]
+
+
+def audio_columns(prep: PrepPlan) -> list[str]:
+    return prep.audio_columns + [j.column for j in prep.media_joins if j.modality == "audio"]
+
+
+def _plan_media(summary: TaskSummary, profile: Profile, prep: PrepPlan) -> None:
+    """Media columns and joined media folders, each decision carrying the files' measured facts."""
+    facts = {(m.column, m.pattern): m for m in profile.media}
+    sides = [min(m.width.median, m.height.median) for m in profile.media if m.modality == "image" and m.width]
+    if sides:
+        # Small images are not blown up: a bigger grid would only repeat their pixels.
+        prep.image_side = int(max(4, min(IMAGE_SIDE, min(sides))))
+    used = {c.name for c in profile.columns}
+    for col in profile.columns:
+        if col.kind in ("image_path", "audio_path") and col.in_test and col.name not in summary.target_columns:
+            modality = col.kind.removesuffix("_path")
+            (prep.image_columns if modality == "image" else prep.audio_columns).append(col.name)
+            ref = next((m for m in summary.media if m.column == col.name and m.pattern is None), None)
+            if ref and ref.folder:
+                prep.media_folders[col.name] = ref.folder
+            prep.decisions.append(Decision(column=col.name, action=f"{modality} features",
+                                           reason=_media_reason(modality, facts.get((col.name, None)), prep.image_side)))
+    for ref in summary.media:
+        if ref.pattern is None or ref.column not in used or not profile.column(ref.column).in_test:
+            continue
+        name = f"{ref.column}__{ref.modality}"
+        while name in used:  # the added column must not shadow a real one
+            name += "_"
+        used.add(name)
+        prep.media_joins.append(MediaJoin(column=name, key=ref.column, folder=ref.folder, pattern=ref.pattern,
+                                          modality=ref.modality))
+        item = facts.get((ref.column, ref.pattern))
+        prep.decisions.append(Decision(
+            column=name, action=f"{ref.modality} features (joined)",
+            reason=f"{ref.folder}/{ref.pattern.replace('{}', '<' + ref.column + '>')} per row; "
+                   + _media_reason(ref.modality, item, prep.image_side)))
+
+
+def _media_reason(modality: str, item: MediaProfile | None, side: int) -> str:
+    measured = ""
+    if item is not None:
+        measured = f"{item.n_found} of {item.n_rows} rows have a file"
+        if item.width and item.height:
+            measured += (f", median {item.width.median:.0f}x{item.height.median:.0f} px, "
+                         f"modes {'/'.join(item.modes)}")
+        if item.duration_s:
+            measured += (f", median {item.duration_s.median:.2f} s at {'/'.join(item.sample_rates)} Hz, "
+                         f"{'/'.join(item.channels)} channel(s)")
+        if item.n_unreadable:
+            measured += f", {item.n_unreadable} of {item.n_opened} opened files unreadable"
+        measured += ". "
+    what = (f"{side}x{side} grayscale thumbnail, colour statistics and gradient-orientation histogram"
+            if modality == "image" else
+            "MFCC means/deviations over the clip and its quarters, loudness, zero crossings")
+    return f"{measured}{what}; missing or unreadable files become zeros with an indicator (logged)"
 
 
 def _plan_model(summary: TaskSummary, profile: Profile, time_budget: float) -> ModelPlan:
@@ -202,7 +260,7 @@ def _cuda() -> bool:
 def _add_tracks(model: ModelPlan, prep: PrepPlan, profile: Profile, retrieval: Retrieval,
                 tracks: tuple[str, ...], time_budget: float) -> None:
     """Pretrained and custom-NN candidates, where the task has a use for them and this machine can run them."""
-    media = bool(prep.image_columns or prep.audio_columns)
+    media = bool(image_columns(prep) or audio_columns(prep))
     if "custom_nn" in tracks:
         if importlib.util.find_spec("torch") is None:
             model.skipped.append(Decision(column="custom_nn", action="track skipped",
