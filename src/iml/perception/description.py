@@ -16,11 +16,10 @@ import pandas as pd
 
 from iml.data_io import TABLE_SUFFIXES, read_table
 from iml.errors import DataError, TaskInferenceError
+from iml.perception.media import MODALITY_EXT, find_joins
 from iml.perception.summary import METRIC_DIRECTIONS, Evidence, MediaRef, SubmissionFormat, TaskSummary, TaskType
 
 DESCRIPTION_NAMES = ("description.md", "description.txt", "readme.md", "readme.txt")
-IMAGE_EXT = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
-AUDIO_EXT = (".wav", ".mp3", ".flac", ".ogg")
 # Ordered so that a longer name wins over its prefix (RMSLE before RMSE, column-wise AUC before AUC).
 METRIC_PATTERNS = [
     ("auc_columnwise", r"column[- ]?wise (roc )?auc|auc (of|over|across) (each|all|the) (columns|labels|targets)"),
@@ -92,7 +91,7 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
         sample_submission_file=sample_path.name if sample_path else None,
         target_columns=targets, id_column=id_col, task_type=task_type, metric=metric,
         greater_is_better=METRIC_DIRECTIONS[metric], classes=classes, positive_label=positive,
-        submission=submission, media=_find_media(train, root, targets, ev), evidence=ev,
+        submission=submission, media=_find_media(train, test, root, targets, id_col, ev), evidence=ev,
     )
 
 
@@ -425,7 +424,7 @@ def _submission(sample, id_col, targets, class_cols, metric, task_type, classes,
                             positive_label=positive, class_columns=class_cols or None)
 
 
-def _find_media(train, root: Path, targets, ev) -> list[MediaRef]:
+def _find_media(train, test, root: Path, targets, id_col, ev) -> list[MediaRef]:
     refs = []
     for col in train.columns:
         if col in targets or not _is_text(train[col]):
@@ -433,12 +432,21 @@ def _find_media(train, root: Path, targets, ev) -> list[MediaRef]:
         values = train[col].dropna().astype(str).head(200)
         if values.empty:
             continue
-        for modality, exts in (("image", IMAGE_EXT), ("audio", AUDIO_EXT)):
+        for modality, exts in MODALITY_EXT.items():
             if values.str.lower().str.endswith(exts).mean() >= 0.9:
                 folder = _media_folder(values, root)
                 refs.append(MediaRef(column=str(col), folder=folder, modality=modality))
                 _note(ev, "media", f"{col} ({modality}, folder {folder})", "value_types",
                       f"values are file paths ending in {modality} extensions")
+    # Folders no column names may still belong to the rows: file names that start with a key's values.
+    keys = [c for c in test.columns if c in train.columns and c not in targets and train[c].is_unique
+            and (_is_text(train[c]) or pd.api.types.is_integer_dtype(train[c]))]
+    keys = sorted(keys, key=lambda c: c != id_col)  # the id column is the likeliest key
+    referenced = {r.folder.split("/")[0] for r in refs if r.folder}
+    for key, folder, pattern, modality, coverage in find_joins(train, test, root, keys, referenced):
+        refs.append(MediaRef(column=str(key), folder=folder, modality=modality, pattern=pattern))
+        _note(ev, "media", f"{folder}/{pattern.replace('{}', '<' + str(key) + '>')} ({modality})", "value_types",
+              f"no column names these files; {coverage:.0%} of sampled {key} values start a file name in {folder}/")
     return refs
 
 

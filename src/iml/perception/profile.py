@@ -9,6 +9,39 @@ from pydantic import BaseModel, ConfigDict
 ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "text", "id", "constant", "image_path", "audio_path"]
 
 
+class Spread(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min: float
+    median: float
+    max: float
+
+
+class MediaProfile(BaseModel):
+    """The files behind one media column (or one folder joined to the table by a key column)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    modality: Literal["image", "audio"]
+    column: str  # the column naming the files; for a join, the key column whose values start the file names
+    folder: str | None = None  # sub-folder searched when a value is not a path from the data folder
+    pattern: str | None = None  # file name from the value, '{}' standing for it; None: the value is the path
+    n_rows: int  # train + test rows
+    n_found: int  # rows whose file exists (every row checked)
+    n_missing: int
+    missing_examples: list[str] = []
+    n_opened: int  # files opened (a sample when there are many)
+    n_unreadable: int  # of the opened files
+    unreadable_examples: list[str] = []  # "path (error type)"
+    width: Spread | None = None  # images, pixels
+    height: Spread | None = None
+    modes: dict[str, int] = {}  # images: PIL mode (L, RGB, RGBA, P, ...) -> files
+    duration_s: Spread | None = None  # audio
+    sample_rates: dict[str, int] = {}  # audio: Hz -> files
+    channels: dict[str, int] = {}  # audio: channel count -> files
+    notes: list[str] = []
+
+
 class ColumnProfile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -31,6 +64,10 @@ class ColumnProfile(BaseModel):
     unseen_in_test_rate: float | None = None  # share of test values never seen in train
     mean_length: float | None = None  # text: characters
     mean_words: float | None = None
+    length: Spread | None = None  # text: characters per value (min / median / max)
+    vocabulary_size: int | None = None  # text: distinct lower-cased words (on a sample, see notes)
+    ascii_share: float | None = None  # text: share of characters that are ASCII
+    script: str | None = None  # text: the commonest Unicode script of its letters (LATIN, CYRILLIC, CJK, ...)
     # datetime columns: ISO range over train (UTC)
     date_min: str | None = None
     date_max: str | None = None
@@ -67,6 +104,7 @@ class Profile(BaseModel):
     targets: list[TargetProfile]
     file_sizes: dict[str, int]  # file name -> bytes; a sub-folder as "name/" -> total bytes of its files
     media_file_counts: dict[str, int] = {}  # sub-folder name -> number of files in it (recursive)
+    media: list[MediaProfile] = []  # the files behind each media column or joined folder
     duplicate_rows: int
     id_columns: list[str]
     date_columns: list[str]

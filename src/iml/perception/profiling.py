@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import re
 import time
+import unicodedata
 import warnings
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,8 @@ from pandas.api import types as ptypes
 from sklearn.metrics import normalized_mutual_info_score
 
 from iml.data_io import read_table
-from iml.perception.profile import ColumnProfile, Profile, TargetProfile
+from iml.perception.media import MODALITY_EXT, profile_media
+from iml.perception.profile import ColumnProfile, MediaProfile, Profile, Spread, TargetProfile
 from iml.perception.summary import TaskSummary, TaskType
 
 ASSOC_SAMPLE = 20_000  # rows used for target associations and leak checks
@@ -27,8 +30,7 @@ TOP_VALUES = 10
 MAX_CATEGORIES = 100  # categories kept for mutual information; the rest pooled
 LEAK_THRESHOLD = 0.98
 HIGH_CARDINALITY = 50
-IMAGE_EXT = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
-AUDIO_EXT = (".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".aif", ".aiff", ".opus")
+SCRIPT_SAMPLE = 500  # text values whose letters are classified by Unicode script
 BOOL_PAIRS = [{"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"}, {"0", "1"}]
 ID_NAME = re.compile(r"((^|[_\-\s.])(id|uuid|guid|index)$)|(^unnamed: ?0$)", re.I)
 CAMEL_ID = re.compile(r"[a-z0-9](Id|ID)$")
@@ -51,7 +53,8 @@ def profile_task(summary: TaskSummary, train: pd.DataFrame | None = None, test: 
         notes.append(f"target associations and leak checks measured on a random sample of {len(sample):,} of {len(train):,} rows")
     regression = summary.task_type == TaskType.regression
     y = _encode_target(sample[targets[0]], regression) if targets else None
-    media = {m.column: m.modality for m in summary.media}
+    # Columns that name files themselves; a join's key column (pattern set) stays what it is, usually the id.
+    media = {m.column: m.modality for m in summary.media if m.pattern is None}
     columns = [
         _profile_column(train[name], test[name] if name in test.columns else None, sample[name], y, regression,
                         is_target=name in targets, given_id=name == summary.id_column,
@@ -63,6 +66,11 @@ def profile_task(summary: TaskSummary, train: pd.DataFrame | None = None, test: 
         notes.append(f"columns only in test (ignored): {', '.join(map(str, extra))}")
     ids = [c.name for c in columns if c.kind == "id"]
     file_sizes, media_counts = _file_inventory(data_dir)
+    media_profiles = _media_profiles(summary, columns, train, test, data_dir)
+    for item in media_profiles:  # the media facts also read as the column's notes, where a person looks first
+        column = next((c for c in columns if c.name == item.column), None)
+        if column is not None:
+            column.notes.extend(_media_notes(item))
     rest = train.drop(columns=ids)
     duplicates = int(pd.util.hash_pandas_object(rest, index=False).duplicated().sum()) if rest.shape[1] else 0
     if ids:
@@ -70,7 +78,7 @@ def profile_task(summary: TaskSummary, train: pd.DataFrame | None = None, test: 
     return Profile(
         n_train_rows=len(train), n_test_rows=len(test), n_columns=train.shape[1], columns=columns,
         targets=[_profile_target(train[t], regression) for t in targets],
-        file_sizes=file_sizes, media_file_counts=media_counts, duplicate_rows=duplicates, id_columns=ids,
+        file_sizes=file_sizes, media_file_counts=media_counts, media=media_profiles, duplicate_rows=duplicates, id_columns=ids,
         date_columns=[c.name for c in columns if c.kind == "datetime"],
         text_columns=[c.name for c in columns if c.kind == "text"],
         constant_columns=[c.name for c in columns if c.kind == "constant"],
@@ -106,8 +114,6 @@ def _profile_column(col: pd.Series, test_col: pd.Series | None, sample_col: pd.S
         fields.update(_text_stats(col, notes))
     if kind == "datetime":
         fields.update(_date_stats(col, test_col, date_format, notes))
-    if kind in ("image_path", "audio_path"):
-        _check_media_files(col, data_dir, notes)
     if kind == "id":
         notes.append("given as the id column" if given_id else "unique per row and named like an id")
     if kind == "constant":
@@ -145,7 +151,7 @@ def _kind(name: str, col: pd.Series, n_unique: int, n_missing: int, *, given_id:
         return "numeric", None
     values = _nonnull_sample(col, KIND_SAMPLE).astype(str).str.strip()
     lower = values.str.lower()
-    for modality, ext in (("image", IMAGE_EXT), ("audio", AUDIO_EXT)):
+    for modality, ext in MODALITY_EXT.items():
         if lower.str.endswith(ext).mean() > 0.9:
             return f"{modality}_path", None
     date_format = _date_format(values)
@@ -223,12 +229,29 @@ def _categorical_stats(col: pd.Series, test_col: pd.Series | None, notes: list[s
 
 def _text_stats(col: pd.Series, notes: list[str]) -> dict:
     values = col.dropna().astype(str)
-    mean_length = float(values.str.len().mean())
+    lengths = values.str.len()
+    mean_length = float(lengths.mean())
     words_from = _nonnull_sample(col, ASSOC_SAMPLE).astype(str)
-    mean_words = float(words_from.str.split().str.len().mean())
+    words = words_from.str.lower().str.split()
+    mean_words = float(words.str.len().mean())
+    vocabulary = len(set(words.explode().dropna()))
     sampled = f" (words from a sample of {len(words_from):,})" if len(words_from) < len(values) else ""
-    notes.append(f"free text: mean {mean_length:.0f} characters, {mean_words:.1f} words{sampled}")
-    return {"mean_length": mean_length, "mean_words": mean_words}
+    letters = "".join(_nonnull_sample(col, SCRIPT_SAMPLE).astype(str))
+    ascii_share = sum(ch.isascii() for ch in letters) / max(1, len(letters))
+    script = _script(letters)
+    notes.append(f"free text: mean {mean_length:.0f} characters ({lengths.min()}..{lengths.median():.0f}.."
+                 f"{lengths.max()}), {mean_words:.1f} words, vocabulary {vocabulary:,}{sampled}; "
+                 f"{ascii_share:.0%} ASCII, {script or 'no'} script")
+    return {"mean_length": mean_length, "mean_words": mean_words, "vocabulary_size": vocabulary,
+            "length": Spread(min=float(lengths.min()), median=float(lengths.median()), max=float(lengths.max())),
+            "ascii_share": round(ascii_share, 4), "script": script}
+
+
+def _script(text: str) -> str | None:
+    """The commonest Unicode script among the letters: the first word of each letter's Unicode name
+    (LATIN, CYRILLIC, ARABIC, GREEK, HEBREW, DEVANAGARI, HANGUL, HIRAGANA, ...; CJK for Han)."""
+    counts = Counter(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in text[:200_000] if ch.isalpha())
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def _date_stats(col: pd.Series, test_col: pd.Series | None, fmt: str | None, notes: list[str]) -> dict:
@@ -249,13 +272,43 @@ def _date_stats(col: pd.Series, test_col: pd.Series | None, fmt: str | None, not
     return stats
 
 
-def _check_media_files(col: pd.Series, data_dir: Path, notes: list[str]) -> None:
-    values = _nonnull_sample(col, 200).astype(str)
-    if not data_dir.is_dir() or values.empty:
-        return
-    missing = sum(not (data_dir / v).exists() for v in values)
-    folders = sorted({str(Path(v).parent) for v in values})
-    notes.append(f"paths under {', '.join(folders[:3])}; {missing} of {len(values)} sampled files not found")
+def _media_profiles(summary: TaskSummary, columns: list[ColumnProfile], train: pd.DataFrame, test: pd.DataFrame,
+                    data_dir: Path) -> list[MediaProfile]:
+    """One MediaProfile per media column (train and test rows) and per folder joined by a key column."""
+    if not data_dir.is_dir():
+        return []
+    refs = {(m.column, m.pattern): m for m in summary.media}
+    out = []
+    for col in columns:
+        if col.kind in ("image_path", "audio_path") and col.in_test:
+            ref = refs.get((col.name, None))
+            values = pd.concat([train[col.name], test[col.name]], ignore_index=True)
+            out.append(profile_media(col.kind.removesuffix("_path"), col.name, values, data_dir,
+                                     folder=ref.folder if ref else None))
+    for ref in summary.media:
+        if ref.pattern is not None and ref.column in train.columns and ref.column in test.columns:
+            values = pd.concat([train[ref.column], test[ref.column]], ignore_index=True)
+            out.append(profile_media(ref.modality, ref.column, values, data_dir, ref.folder, ref.pattern))
+    return out
+
+
+def _media_notes(item: MediaProfile) -> list[str]:
+    def spread(s: Spread, fmt: str = "{:.0f}") -> str:
+        return "..".join(fmt.format(v) for v in (s.min, s.median, s.max))
+
+    notes = [f"{item.modality}: {item.n_found} of {item.n_rows} rows have a file"]
+    if item.width and item.height:
+        notes.append(f"width {spread(item.width)}, height {spread(item.height)} px (min..median..max); "
+                     f"modes {', '.join(f'{k} {v}' for k, v in item.modes.items())}")
+    if item.duration_s:
+        notes.append(f"duration {spread(item.duration_s, '{:.2f}')} s; sample rates "
+                     f"{', '.join(item.sample_rates)} Hz; channels {', '.join(item.channels)}")
+    if item.n_missing:
+        notes.append(f"missing files, e.g. {', '.join(item.missing_examples[:3])}")
+    if item.n_unreadable:
+        notes.append(f"{item.n_unreadable} unreadable of {item.n_opened} opened, e.g. "
+                     f"{', '.join(item.unreadable_examples[:3])}")
+    return notes + [n for n in item.notes if "have no file" not in n and "unreadable" not in n]
 
 
 # ---------------------------------------------------------------- target association and leaks

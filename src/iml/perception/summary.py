@@ -59,9 +59,12 @@ class SubmissionFormat(BaseModel):
 class MediaRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    column: str
+    column: str  # the column naming the files; for a join, the key column whose values start the file names
     folder: str | None
     modality: Literal["image", "audio"]
+    # File name from the column's value, '{}' standing for it (e.g. '{}-1.jpg' in folder 'images');
+    # None when the value is itself the file's path or name.
+    pattern: str | None = None
 
 
 class TaskSummary(BaseModel):

@@ -1,0 +1,195 @@
+"""Media perception: where a task's image and audio files are, and what they are like.
+
+Two ways a table reaches its files: a column holding file names or paths, or a folder whose
+file names start with a key column's values (PetFinder style: ``images/<id>-1.jpg``, no path
+column). Existence is checked for every row; sizes, durations and readability are measured
+on a sample, because opening tens of thousands of files buys nothing the sample does not say.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import warnings
+import wave
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iml.perception.profile import MediaProfile, Spread
+
+IMAGE_EXT = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+AUDIO_EXT = (".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".aif", ".aiff", ".opus")
+MODALITY_EXT = {"image": IMAGE_EXT, "audio": AUDIO_EXT}
+OPEN_SAMPLE = 300  # files opened for sizes, durations and readability
+JOIN_SAMPLE = 200  # key values tried when looking for a file-name join
+JOIN_MIN_COVERAGE = 0.5  # share of key values that must have a file for a join to count
+EXAMPLES = 5  # file names quoted for missing or unreadable files
+
+
+# ---------------------------------------------------------------- where the files are
+
+def resolve(data_dir: Path, value, folder: str | None, pattern: str | None) -> Path | None:
+    """The file a cell names: the value (through the pattern) under the data folder, else under ``folder``.
+
+    Generated preprocessing resolves paths the same way (code/preprocess.py, ``_media_path``).
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    name = (pattern or "{}").format(_key_text(value))
+    direct = data_dir / name
+    if direct.exists() or not folder:
+        return direct
+    inside = data_dir / folder / name
+    return inside if inside.exists() else direct  # a missing file is reported as the table names it
+
+
+def find_joins(train: pd.DataFrame, test: pd.DataFrame, root: Path, keys: list[str],
+               referenced: set[str]) -> list[tuple[str, str, str, str, float]]:
+    """(key column, folder, pattern, modality, coverage) for each media folder that no column
+    references but whose file names start with a key column's values."""
+    joins = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+        if folder.name in referenced:
+            continue
+        names = sorted(e.name for e in os.scandir(folder) if e.is_file())
+        modality = _folder_modality(names)
+        if modality is None:
+            continue
+        best = None
+        for key in keys:
+            values = pd.concat([train[key], test[key]]).dropna()
+            values = values.sample(min(JOIN_SAMPLE, len(values)), random_state=0) if len(values) else values
+            pattern, coverage = _join_pattern([_key_text(v) for v in values], names)
+            if pattern and coverage >= JOIN_MIN_COVERAGE and (best is None or coverage > best[4]):
+                best = (key, folder.name, pattern, modality, coverage)
+        if best:
+            joins.append(best)
+    return joins
+
+
+def _folder_modality(names: list[str]) -> str | None:
+    for modality, ext in MODALITY_EXT.items():
+        if names and sum(n.lower().endswith(ext) for n in names) > 0.9 * len(names):
+            return modality
+    return None
+
+
+def _join_pattern(keys: list[str], names: list[str]) -> tuple[str | None, float]:
+    """The commonest file name after a key ('{}' + suffix) and the share of keys that have it.
+
+    A suffix must start at a separator (.-_ or space) so key '1' does not claim file '12.jpg'.
+    """
+    suffixes: Counter = Counter()
+    for key in keys:
+        for prefix in (key + sep for sep in ".-_ "):
+            start = bisect.bisect_left(names, prefix)  # names sharing a prefix sit together when sorted
+            for name in names[start:]:
+                if not name.startswith(prefix):
+                    break
+                suffixes[name[len(key):]] += 1
+    if not suffixes or not keys:
+        return None, 0.0
+    # Most keys covered first; then the shortest, then the first in order ('-1.jpg' before '-2.jpg').
+    suffix = min(suffixes, key=lambda s: (-suffixes[s], len(s), s))
+    return "{}" + suffix.replace("{", "{{").replace("}", "}}"), suffixes[suffix] / len(keys)
+
+
+def _key_text(value) -> str:
+    """A key value as it appears in a file name: 7.0 -> '7'."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------- what the files are like
+
+def profile_media(modality: str, column: str, values: pd.Series, data_dir: Path, folder: str | None = None,
+                  pattern: str | None = None) -> MediaProfile:
+    """Existence of every row's file; sizes or durations and readability on a sample of the found files."""
+    notes: list[str] = []
+    paths = [resolve(data_dir, v, folder, pattern) for v in values]
+    present = [p for p in paths if p is not None and p.is_file()]
+    absent = [p for p in paths if p is None or not p.is_file()]
+    n_empty = sum(p is None for p in paths)
+    if n_empty:
+        notes.append(f"{n_empty} rows name no file")
+    unique = sorted(set(present))
+    rng = np.random.default_rng(0)
+    sampled = [unique[i] for i in sorted(rng.choice(len(unique), OPEN_SAMPLE, replace=False))] \
+        if len(unique) > OPEN_SAMPLE else unique
+    if len(sampled) < len(unique):
+        notes.append(f"sizes and readability measured on {len(sampled)} of {len(unique)} files")
+    reader = _image_facts if modality == "image" else _audio_facts
+    facts, unreadable = [], []
+    for path in sampled:
+        try:
+            facts.append(reader(path))
+        except Exception as exc:  # any failure to read is what we want to count, whatever its type
+            unreadable.append(f"{_relative(path, data_dir)} ({type(exc).__name__})")
+    fields: dict = {}
+    if modality == "image" and facts:
+        fields["width"] = _spread([f[0] for f in facts])
+        fields["height"] = _spread([f[1] for f in facts])
+        fields["modes"] = dict(Counter(f[2] for f in facts).most_common())
+    if modality == "audio" and facts:
+        fields["duration_s"] = _spread([f[0] for f in facts])
+        fields["sample_rates"] = {str(k): v for k, v in Counter(f[1] for f in facts).most_common()}
+        fields["channels"] = {str(k): v for k, v in Counter(f[2] for f in facts).most_common()}
+    if absent:
+        notes.append(f"{len(absent)} of {len(paths)} rows have no file")
+    if unreadable:
+        notes.append(f"{len(unreadable)} of {len(sampled)} opened files are unreadable")
+    if pattern:
+        notes.append(f"files joined by {column}: {folder}/{pattern.replace('{}', '<' + column + '>')}")
+    return MediaProfile(
+        modality=modality, column=column, folder=folder, pattern=pattern, n_rows=len(paths),
+        n_found=len(present), n_missing=len(absent),
+        missing_examples=[_relative(p, data_dir) for p in absent if p is not None][:EXAMPLES],
+        n_opened=len(sampled), n_unreadable=len(unreadable), unreadable_examples=unreadable[:EXAMPLES],
+        notes=notes, **fields,
+    )
+
+
+def _image_facts(path: Path) -> tuple[int, int, str]:
+    """(width, height, mode) from the header, after PIL's integrity check of the file's structure."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        size, mode = img.size, img.mode
+        img.verify()
+    return size[0], size[1], mode
+
+
+def _audio_facts(path: Path) -> tuple[float, int, int]:
+    """(seconds, sample rate, channels) from the header; the data must be all there."""
+    if path.suffix.lower() != ".wav":
+        raise ValueError(f"{path.suffix} is not a format the generated code reads (wav only)")
+    try:
+        with wave.open(str(path)) as clip:
+            rate, channels, frames, width = clip.getframerate(), clip.getnchannels(), clip.getnframes(), clip.getsampwidth()
+        if path.stat().st_size < 44 + frames * channels * width:  # header promises more than the file holds
+            raise ValueError("truncated: fewer bytes than the header's frame count")
+    except wave.Error:  # float or extensible wavs: scipy reads those; the mapping reads the header only
+        from scipy.io import wavfile
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # odd chunks are skipped; an unreadable file still raises
+            rate, data = wavfile.read(path, mmap=True)
+        channels, frames = (1 if data.ndim == 1 else data.shape[1]), data.shape[0]
+    if rate <= 0 or frames == 0:
+        raise ValueError("no audio frames")
+    return frames / rate, rate, channels
+
+
+def _spread(values: list[float]) -> Spread:
+    return Spread(min=float(np.min(values)), median=float(np.median(values)), max=float(np.max(values)))
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
