@@ -71,5 +71,5 @@ def test_prompts_render_strictly(planned: Run) -> None:
     with pytest.raises(jinja2.UndefinedError):
         render("prompts/coder_model.j2", bp=planned.blueprint)  # n_train_rows, classification, classes missing
     text = render("prompts/coder_model.j2", bp=planned.blueprint, n_train_rows=600, classification=True,
-                  classes=["no", "yes"])
+                  classes=["no", "yes"], guided=True)
     assert "predict_proba" in text and '["no", "yes"]' in text

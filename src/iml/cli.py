@@ -49,6 +49,9 @@ def run(
     time_budget: float = typer.Option(300.0, "--time-budget", help="Wall-clock seconds for the whole run."),
     seed: int = typer.Option(0, "--seed", help="Random seed for folds, tuning and models."),
     debug_rounds: int = typer.Option(10, "--debug-rounds", help="Repair rounds (K) when verification fails."),
+    variant: str = typer.Option("full", "--variant", help="The iML paper's ablations: full (the method), reactive "
+                                "(no blueprint-guided planning), mono (one monolithic script), static (no execution "
+                                "verification or repair)."),
     tracks: str = typer.Option("traditional,pretrained,custom_nn", "--tracks",
                                help="Comma-separated tracks to explore; a track whose packages are missing "
                                     "is skipped with the reason (pip install 'iml[nn,pretrained]')."),
@@ -83,7 +86,7 @@ def run(
         try:
             options = RunOptions(data_dir=str(data_dir), description=description, target=target,
                                  run_dir=str(run_dir) if run_dir else None, time_budget=time_budget, seed=seed,
-                                 debug_rounds=debug_rounds, tracks=[t.strip() for t in tracks.split(",") if t.strip()],
+                                 debug_rounds=debug_rounds, variant=variant, tracks=[t.strip() for t in tracks.split(",") if t.strip()],
                                  ensemble=ensemble, memory_mb=memory_mb, llm=llm, llm_base_url=llm_base_url,
                                  max_cost=max_cost, llm_prices=str(llm_prices) if llm_prices else None)
         except ValidationError as exc:

@@ -17,6 +17,7 @@ import pandas as pd
 import psutil
 from pydantic import BaseModel
 
+from iml import variants
 from iml.coding import coder
 from iml.errors import DataError, PipelineFailed
 from iml.integration import assembler, sandbox, verifier
@@ -28,7 +29,6 @@ from iml.perception.description import analyze_task
 from iml.perception.profile import Profile
 from iml.perception.profiling import profile_task
 from iml.perception.summary import TaskSummary
-from iml.planning import guideline
 from iml.planning.blueprint import Blueprint
 from iml.progress import Progress
 from iml.retrieval.retriever import retrieve
@@ -133,8 +133,8 @@ class Run:
         modalities |= {m.modality for m in self.summary.media}
         retrieval = retrieve(modalities)
         self.folder.write_model("retrieval.json", retrieval)
-        bp = guideline.plan(self.summary, self.profile, self.options.time_budget, retrieval,
-                            tuple(self.options.tracks))
+        bp = variants.plan(self.options.variant, self.summary, self.profile, self.options.time_budget, retrieval,
+                           tuple(self.options.tracks))
         for skipped in bp.model.skipped:
             self.progress.info(f"{skipped.column}: {skipped.reason}")
         bp.train.seed = self.options.seed
@@ -154,6 +154,10 @@ class Run:
             llm_mode.code(self)
 
     def _verify(self) -> None:
+        if self.options.variant == "static":  # the ablation without execution verification
+            self.folder.event("verification_skipped", reason="static variant: no sample run, no repairs")
+            self.progress.info("static variant: no verification on a sample")
+            return
         while True:
             diagnoses = self._verify_once(self.blueprint, label="verify")
             if not diagnoses:
@@ -182,7 +186,8 @@ class Run:
                 proposal = llm_mode.drop_llm_track(bp, diagnosis)
             else:
                 pristine = self._render(bp, diagnosis.module) == self.folder.file(diagnosis.module).read_text()
-                proposal = propose(bp, diagnosis, tried, module_is_pristine=pristine)
+                ladder = variants.WHOLE_SCRIPT_LADDER if self.options.variant == "mono" else None
+                proposal = propose(bp, diagnosis, tried, module_is_pristine=pristine, ladder=ladder)
             if proposal is None:
                 raise PipelineFailed(f"no repair left for {diagnosis.module}: {diagnosis.evidence}",
                                      hint="edit the module by hand, then `iml resume`")
@@ -222,7 +227,7 @@ class Run:
         if result.returncode == 0:
             violations += verifier.check_submission(bp.contract, attempt / "submission.csv", n_test)
         tracebacks = _candidate_tracebacks(attempt)
-        diagnoses = diagnose(result, violations, tracebacks)
+        diagnoses = self._blame(diagnose(result, violations, tracebacks))
         if not verify_dir.joinpath("features.json").exists() and not diagnoses:
             diagnoses = [Diagnosis(failure="integration", module="pipeline.py", cause="exception",
                                    evidence="the sample run produced no transform outputs")]
@@ -240,9 +245,14 @@ class Run:
                 return
             # Nothing submitted: a defect the sample did not show. Blame, repair, re-verify, run again.
             tracebacks = _candidate_tracebacks(attempt)
-            diagnoses = diagnose(result, [], tracebacks)
+            diagnoses = self._blame(diagnose(result, [], tracebacks))
             (attempt / "outcome.json").write_text(json.dumps(
                 {"sandbox": result.model_dump(), "diagnoses": [d.model_dump() for d in diagnoses]}, indent=2))
+            if self.options.variant == "static":
+                what = "; ".join(f"{d.module}: {d.failure} ({d.cause}): {d.evidence}" for d in diagnoses)
+                raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}) and the static "
+                                     f"variant neither verifies nor repairs: {what or result.stderr_tail(400).strip()}",
+                                     hint=f"see {attempt}/stderr.txt; run with --variant full to verify and repair")
             if not diagnoses or self.deadline - time.monotonic() < 10:
                 raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}, "
                                      f"timed out: {result.timed_out}): {result.stderr_tail(400).strip()}",
@@ -279,6 +289,7 @@ class Run:
         board = pd.concat([board, pd.DataFrame(removed)], ignore_index=True) if removed else board
         board = board.reindex(columns=["track", "model", "status", "cv_score", "cv_std", "holdout", "seconds",
                                        "trials", "error"])
+        board["variant"] = self.options.variant  # so leaderboards of ablation runs can be stacked and compared
         board.to_csv(self.folder.file("leaderboard.csv"), index=False)
         problems = verifier.check_submission(self.blueprint.contract, self.folder.file("submission.csv"),
                                              self.blueprint.contract.submission.n_rows)
@@ -318,7 +329,8 @@ class Run:
         if module == "code/preprocess.py":
             return coder.write_preprocess(bp, self.summary)
         if module == "pipeline.py":
-            return assembler.assemble(bp, self.summary, self.options.time_budget)
+            sections = variants.script_sections(bp, self.summary) if self.options.variant == "mono" else None
+            return assembler.assemble(bp, self.summary, self.options.time_budget, sections)
         if module == "code/metrics.py":
             return coder.metrics_source()
         if module in llm_mode.LLM_MODULES:
@@ -326,11 +338,15 @@ class Run:
         track = Path(module).stem.removeprefix("model_")
         return coder.write_model(bp, track)
 
-    @staticmethod
-    def _modules(bp: Blueprint) -> list[str]:
+    def _modules(self, bp: Blueprint) -> list[str]:
+        if self.options.variant == "mono":
+            return [variants.SCRIPT]
         llm_features = ["code/preprocess_llm.py"] if "llm" in coder.tracks_of(bp) else []
         return ["code/preprocess.py", "code/metrics.py", "pipeline.py", *llm_features] + [
             f"code/model_{t}.py" for t in coder.tracks_of(bp)]
+
+    def _blame(self, diagnoses: list[Diagnosis]) -> list[Diagnosis]:
+        return variants.blame_whole_script(diagnoses) if self.options.variant == "mono" else diagnoses
 
     def _write_modules(self, bp: Blueprint, only: str | None = None) -> None:
         for module in self._modules(bp):

@@ -40,5 +40,13 @@ def pipeline_config(bp: Blueprint, summary: TaskSummary, time_budget: float) -> 
     }
 
 
-def assemble(bp: Blueprint, summary: TaskSummary, time_budget: float) -> str:
-    return render("pipeline.py.j2", bp=bp, config=pipeline_config(bp, summary, time_budget))
+def assemble(bp: Blueprint, summary: TaskSummary, time_budget: float, sections: dict[str, str] | None = None) -> str:
+    """pipeline.py importing code/*.py; or, with ``sections`` (module path -> source, the mono variant),
+    one script holding those sources itself."""
+    inlined = {name: _inlinable(source) for name, source in sections.items()} if sections else None
+    return render("pipeline.py.j2", bp=bp, config=pipeline_config(bp, summary, time_budget), sections=inlined)
+
+
+def _inlinable(source: str) -> str:
+    """A module's source as a section of the script: a future import may only open a file, and the script has it."""
+    return "".join(line for line in source.splitlines(True) if line.strip() != "from __future__ import annotations")

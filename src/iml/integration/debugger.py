@@ -90,13 +90,18 @@ def _fewer_candidates(bp: Blueprint, _d: Diagnosis):
 MODEL_LADDER: list[Rung] = [_drop_missing_package, _drop_candidate, _fewer_candidates]
 
 
-def propose(bp: Blueprint, diagnosis: Diagnosis, tried: list[Repair], module_is_pristine: bool) -> tuple[Blueprint, Repair] | None:
-    """The next untried repair for the blamed module, or None when the ladder is exhausted."""
+def propose(bp: Blueprint, diagnosis: Diagnosis, tried: list[Repair], module_is_pristine: bool,
+            ladder: list[Rung] | None = None) -> tuple[Blueprint, Repair] | None:
+    """The next untried repair for the blamed module, or None when the ladder is exhausted.
+
+    ``ladder`` overrides the module's own (the mono variant walks one ladder over its single script).
+    """
     module = diagnosis.module
     if not module_is_pristine and not any(r.regenerate and r.module == module for r in tried):
         return bp, Repair(module=module, action="regenerated from the template", regenerate=True,
                           reason=f"{diagnosis.failure}: {diagnosis.evidence[:200]}")
-    ladder = PREPROCESS_LADDER if module == "code/preprocess.py" else MODEL_LADDER
+    if ladder is None:
+        ladder = PREPROCESS_LADDER if module == "code/preprocess.py" else MODEL_LADDER
     done = {r.action for r in tried}
     for rung in ladder:
         proposal = rung(bp, diagnosis)

@@ -91,20 +91,22 @@ def refine_blueprint(llm: LLM, summary: TaskSummary, profile: Profile, expert: B
                          expert_json=expert.model_dump_json(indent=1), learners=TRADITIONAL_LEARNERS)
     refined = llm.structured(messages, Blueprint, "guideline_blueprint", check=check)
     return refined.model_copy(update={"task": expert.task, "eval": expert.eval, "contract": expert.contract,
-                                      "modality": expert.modality})
+                                      "modality": expert.modality, "variant": expert.variant})
 
 
 # ---------------------------------------------------------------------------- Coders
-def write_preprocess(llm: LLM, summary: TaskSummary, profile: Profile, bp: Blueprint) -> str:
+def write_preprocess(llm: LLM, summary: TaskSummary, profile: Profile, bp: Blueprint, guided: bool = True) -> str:
+    """``guided=False`` (the reactive variant): the prompt holds the summary and profile, not the plan."""
     messages = _messages("Preprocessing Coder", "prompts/coder_preprocess.j2", summary=summary, profile=profile,
-                         bp=bp)
+                         bp=bp, guided=guided)
     return llm.code(messages, "coder_preprocess", check=lambda s: shape_problems(s, "preprocess"))
 
 
-def write_model(llm: LLM, bp: Blueprint, n_train_rows: int) -> str:
+def write_model(llm: LLM, bp: Blueprint, n_train_rows: int, guided: bool = True) -> str:
+    """``guided=False`` (the reactive variant): only the task's facts and the module shape, no planned candidates."""
     classification = bp.contract.target.classes is not None
     messages = _messages("Modeling Coder", "prompts/coder_model.j2", bp=bp, n_train_rows=n_train_rows,
-                         classification=classification, classes=bp.contract.target.classes or [])
+                         classification=classification, classes=bp.contract.target.classes or [], guided=guided)
     return _with_defaults(llm.code(messages, "coder_model",
                                    check=lambda s: shape_problems(s, "model", classification)))
 

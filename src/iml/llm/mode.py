@@ -77,6 +77,9 @@ def estimate(options: RunOptions) -> str:
 
 # ---------------------------------------------------------------------------- phases
 def plan(run: "Run", expert: Blueprint) -> None:
+    if run.options.variant == "reactive":  # the ablation without planning: no blueprint for the LLM either
+        run.folder.event("llm_plan", source="none", reason="reactive variant: no blueprint-guided planning")
+        return
     refined = run.brains.ask("guideline", brains.refine_blueprint, run.summary, run.profile, expert)
     bp = refined or expert
     bp = bp.model_copy(update={"train": expert.train})  # one set of folds for every candidate
@@ -86,12 +89,22 @@ def plan(run: "Run", expert: Blueprint) -> None:
 
 
 def code(run: "Run") -> None:
-    """Write the llm track's two modules; the track joins the blueprint only when both came back."""
-    if not run.folder.file("blueprint_llm.json").exists():
+    """Write the llm track's two modules; the track joins the blueprint only when both came back.
+
+    reactive: the coders write from the summary and profile alone (the blueprint's contract facts only).
+    mono: no llm track; its modules would be a second script beside the one the variant is about.
+    """
+    if run.options.variant == "mono":
+        run.folder.event("llm_track_skipped", reason="mono variant: one script, no llm track modules")
         return
-    plan_bp = run.folder.read_model("blueprint_llm.json", Blueprint)
-    preprocess = run.brains.ask("preprocessing_coder", brains.write_preprocess, run.summary, run.profile, plan_bp)
-    model = preprocess and run.brains.ask("modeling_coder", brains.write_model, plan_bp, run.profile.n_train_rows)
+    guided = run.options.variant != "reactive"
+    if guided and not run.folder.file("blueprint_llm.json").exists():
+        return
+    plan_bp = run.folder.read_model("blueprint_llm.json", Blueprint) if guided else run.blueprint
+    preprocess = run.brains.ask("preprocessing_coder", brains.write_preprocess, run.summary, run.profile, plan_bp,
+                                guided=guided)
+    model = preprocess and run.brains.ask("modeling_coder", brains.write_model, plan_bp, run.profile.n_train_rows,
+                                          guided=guided)
     if not (preprocess and model):
         run.folder.event("llm_track_skipped", reason="the LLM coders gave no usable module; the expert's tracks run")
         run.progress.warn("llm track skipped: no usable module from the LLM (see events.jsonl)")

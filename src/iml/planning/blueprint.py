@@ -156,3 +156,5 @@ class Blueprint(_Strict):
     eval: EvalPlan
     contract: InterfaceContract
     rationale: list[str] = []
+    # The ablation this plan serves (iml.options.VARIANTS); "full" unless the run asked for another.
+    variant: Literal["full", "reactive", "mono", "static"] = "full"

@@ -290,3 +290,41 @@ def _add_tracks(model: ModelPlan, prep: PrepPlan, profile: Profile, retrieval: R
             # After the first boosted model: a slow embedding pass must not cost the run its strongest cheap model.
             model.candidates[2:2] = [Candidate(track="pretrained", learner="linear", weight=1.0 + cost / 10),
                                      Candidate(track="pretrained", learner="lightgbm", weight=1.5)]
+
+
+def default_plan(summary: TaskSummary, profile: Profile, time_budget: float) -> Blueprint:
+    """The reactive variant's plan: what code gets when nobody plans (the iML paper's "w/o planning" ablation).
+
+    One default learner, untuned, on generic preprocessing: numbers as numbers, every other column as
+    frequency codes; no per-column reading of the profile (no text, date or media features, no class
+    weights, no target transform). The task's facts and the interface contract stay, because the
+    submission must still be valid and the verifier still checks it.
+    """
+    prep = PrepPlan(id_column=summary.id_column, onehot_max_levels=ONEHOT_MAX_LEVELS)
+    for col in profile.columns:
+        if col.name in summary.target_columns:
+            continue
+        if not col.in_test:
+            prep.dropped.append(Decision(column=col.name, action="drop", reason="absent from the test file"))
+        elif col.name == summary.id_column:
+            prep.dropped.append(Decision(column=col.name, action="drop", reason="the submission's id column"))
+        elif col.kind == "numeric":
+            prep.numeric_columns.append(col.name)
+        else:
+            prep.ordinal_columns.append(col.name)
+    prep.decisions.append(Decision(column="*", action="generic",
+                                   reason="reactive variant: numbers as numbers, other columns as frequency codes"))
+    model = ModelPlan(candidates=[Candidate(learner="lightgbm", search=False)],
+                      reason="Reactive variant: one default learner (LightGBM, default parameters), no planning.")
+    return Blueprint(
+        task=summary.name,
+        modality="tabular",
+        prep=prep,
+        model=model,
+        train=_plan_train(summary, profile, time_budget),
+        eval=EvalPlan(metric=summary.metric, greater_is_better=summary.greater_is_better,
+                      prediction=summary.submission.kind),
+        contract=build_contract(summary, profile),
+        rationale=[model.reason],
+        variant="reactive",
+    )

@@ -1,0 +1,117 @@
+"""The iML paper's ablations (--variant reactive|mono|static), each run end to end with the expert brain.
+
+`full` (the default) is what every other run test exercises.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import make_binary_task
+from iml.errors import PipelineFailed
+from iml.flow import Run
+from iml.options import RunOptions
+from iml.predicting import predict
+from iml.progress import Progress
+
+TRANSFORM_RETURN = "        return out.reset_index(drop=True)\n"
+
+
+@pytest.fixture
+def task(tmp_path: Path) -> Path:
+    return make_binary_task(tmp_path / "data", n_train=400, n_test=200)
+
+
+def start(data: Path, run_dir: Path, variant: str, **overrides) -> Run:
+    options = RunOptions(data_dir=str(data), run_dir=str(run_dir), time_budget=overrides.pop("time_budget", 12),
+                         memory_mb=3000, tracks=["traditional"], variant=variant, **overrides)
+    return Run.start(options, Progress(quiet=True))
+
+
+def kinds(run: Run) -> list[str]:
+    return [e["event"] for e in run.folder.events()]
+
+
+def assert_valid(run: Run, outcome, variant: str) -> None:
+    assert outcome.status == "succeeded"
+    submission = pd.read_csv(outcome.submission)
+    assert list(submission.columns) == ["row_id", "left"]
+    assert len(submission) == 200 and submission["left"].between(0, 1).all()
+    assert run.folder.state().options["variant"] == variant
+    assert run.blueprint.variant == variant
+    assert set(pd.read_csv(run.folder.file("leaderboard.csv"))["variant"]) == {variant}
+    assert f"Ablation variant: {variant}" in run.folder.file("report.html").read_text()
+
+
+def plant(run: Run, module: str, replacement: str) -> None:
+    path = run.folder.file(module)
+    text = path.read_text()
+    assert text.count(TRANSFORM_RETURN) == 1
+    path.write_text(text.replace(TRANSFORM_RETURN, replacement + TRANSFORM_RETURN))
+
+
+def test_reactive_codes_from_a_minimal_default_plan(task: Path, tmp_path: Path) -> None:
+    run = start(task, tmp_path / "run", "reactive")
+    outcome = run.execute()
+    assert_valid(run, outcome, "reactive")
+    bp = run.blueprint
+    # One default learner, untuned; generic preprocessing: the date and the categories become frequency codes.
+    assert [(c.track, c.learner, c.search) for c in bp.model.candidates] == [("traditional", "lightgbm", False)]
+    assert bp.prep.numeric_columns == ["age", "balance"]
+    assert bp.prep.ordinal_columns == ["plan", "city", "joined"]
+    assert not (bp.prep.datetime_columns or bp.prep.onehot_columns or bp.prep.text_columns)
+    assert bp.rationale[0].startswith("Variant reactive: no blueprint-guided planning")
+    board = pd.read_csv(run.folder.file("leaderboard.csv"))
+    assert board["model"].tolist() == ["lightgbm"] and board["status"].tolist() == ["ok"]
+
+
+def test_mono_is_one_script_repaired_as_a_whole(task: Path, tmp_path: Path) -> None:
+    run = start(task, tmp_path / "run", "mono")
+    run.execute(stop_after="code")
+    assert not list(run.folder.file("code").glob("*.py"))  # no modules: the script holds everything
+    script = run.folder.file("pipeline.py").read_text()
+    assert script.count("class Preprocessor") == 1 and script.count("class Model") == 1
+    assert '_import("preprocess")' not in script
+    # A defect the verifier catches in the preprocessing part (NaN in the features): blamed on the script.
+    plant(run, "pipeline.py", "        out.iloc[::7, 0] = np.nan\n")
+    outcome = run.execute()
+
+    assert_valid(run, outcome, "mono")
+    failed = [e["diagnoses"][0] for e in run.folder.events() if e["event"] == "verification_failed"]
+    assert len(failed) == 1 and failed[0]["module"] == "pipeline.py" and "missing" in failed[0]["evidence"]
+    repairs = [e for e in run.folder.events() if e["event"] == "repair"]
+    assert [(r["module"], r["action"]) for r in repairs] == [("pipeline.py", "regenerated from the template")]
+    assert "np.nan\n" + TRANSFORM_RETURN not in run.folder.file("pipeline.py").read_text()
+    assert not list(run.folder.file("code").glob("*.py"))
+    # The one script's fitted pipeline predicts on new rows by itself.
+    out = predict(run.folder.path, task / "test.csv", tmp_path / "pred.csv")
+    assert len(pd.read_csv(out)) == 200
+
+
+def test_static_runs_once_without_verification(task: Path, tmp_path: Path) -> None:
+    run = start(task, tmp_path / "run", "static")
+    outcome = run.execute()
+    assert_valid(run, outcome, "static")
+    assert "verification_skipped" in kinds(run) and "repair" not in kinds(run)
+    assert [p.name for p in sorted(run.folder.file("attempts").iterdir())] == ["001-full"]
+
+
+def test_static_with_a_planted_failure_stops_without_repairs(task: Path, tmp_path: Path) -> None:
+    run = start(task, tmp_path / "run", "static")
+    run.execute(stop_after="code")
+    plant(run, "code/preprocess.py", "        raise RuntimeError('planted: row 7 is malformed')\n")
+    with pytest.raises(PipelineFailed) as info:
+        run.execute()
+    assert "static variant neither verifies nor repairs" in info.value.message
+    assert "planted: row 7 is malformed" in info.value.message
+    assert "--variant full" in info.value.hint
+    assert run.folder.state().status == "failed"
+    assert "repair" not in kinds(run) and "verification_failed" not in kinds(run)
+    assert [p.name for p in sorted(run.folder.file("attempts").iterdir())] == ["001-full"]
+    assert not run.folder.file("submission.csv").exists()
+    outcome = json.loads((run.folder.file("attempts") / "001-full" / "outcome.json").read_text())
+    assert outcome["diagnoses"][0]["module"] == "code/preprocess.py"
