@@ -23,7 +23,7 @@ from iml.bench.cells import BenchCell, CellKey
 from iml.bench.measure import run_measured
 from iml.bench.outputs import write_outputs
 from iml.bench.ranking import load_leaderboard, rank
-from iml.grading import grade_submission, load_task_facts
+from iml.grading import GradeReport, grade_submission, load_task_facts
 
 # A system gets this much longer than its budget before the harness kills it: iml and
 # the baselines all stop themselves, the allowance only catches one that does not.
@@ -62,9 +62,9 @@ def planned_keys(tasks: list[Path], settings: BenchSettings) -> list[tuple[Path,
     return keys
 
 
-def _llm_usage(run_dir: Path) -> tuple[int, float, float | None]:
-    """LLM tokens, LLM cost and the first submission's second, from a run's events."""
-    tokens, cost, first = 0, 0.0, None
+def _llm_usage(run_dir: Path) -> tuple[int, float]:
+    """LLM tokens and cost, from the calls a run recorded in its events."""
+    tokens, cost = 0, 0.0
     events = run_dir / "events.jsonl"
     if events.exists():
         for line in events.read_text().splitlines():
@@ -72,19 +72,20 @@ def _llm_usage(run_dir: Path) -> tuple[int, float, float | None]:
             if record["event"] == "llm_call":
                 tokens += int(record.get("prompt_tokens", 0)) + int(record.get("completion_tokens", 0))
                 cost += float(record.get("cost_usd") or 0.0)
-            elif record["event"] == "first_submission" and first is None:
-                first = record["seconds"]
-    return tokens, round(cost, 6), first
+    return tokens, round(cost, 6)
 
 
 def run_cell(task_dir: Path, key: CellKey, out_dir: Path, settings: BenchSettings) -> BenchCell:
-    facts = load_task_facts(task_dir)  # MLE-bench's own folders need a task.yaml added (TASK_FORMAT.md)
+    # MLE-bench's own competition folders have no task.yaml: iml still runs on them and its
+    # submission goes to mlebench/*.jsonl for `mlebench grade`; our grader needs the facts.
+    facts = load_task_facts(task_dir) if (task_dir / "task.yaml").is_file() else None
     cell_dir = out_dir / "runs" / key.system / (key.task + ("-stripped" if key.stripped else "")
                                                 + (f"-{key.variant}" if key.variant != "full" else ""))
     if cell_dir.exists():  # an unfinished earlier attempt: its results were never recorded
         shutil.rmtree(cell_dir)
     common = dict(key.model_dump(), run_dir=str(cell_dir))
-    reason = systems.unsupported(key.system, facts)
+    reason = systems.unsupported(key.system, facts) if facts else (
+        None if key.system == "iml" else f"{key.system} needs the task's label: add a task.yaml (TASK_FORMAT.md)")
     if reason:
         return BenchCell(**common, supported=False, score=None, p_norm=0.0, valid=False, reason=reason,
                          wall_s=0.0, first_submission_s=None)
@@ -98,12 +99,16 @@ def run_cell(task_dir: Path, key: CellKey, out_dir: Path, settings: BenchSetting
             python = systems.python_for(key.system, settings.pythons)
             args = systems.baseline_command(key.system, python, facts, public, cell_dir, key.time_budget,
                                             settings.seed)
-        measured = run_measured(args, log, key.time_budget * _GRACE + _GRACE_S)
-    submission = cell_dir / "submission.csv"
-    report = grade_submission(task_dir, submission)
-    tokens, cost, first = _llm_usage(cell_dir) if key.system == "iml" else (0, 0.0, None)
-    if first is None and report.valid:
-        first = measured.wall_s  # a baseline writes its one submission at the end
+        submission = cell_dir / "submission.csv"
+        measured = run_measured(args, log, key.time_budget * _GRACE + _GRACE_S, watch=submission)
+    if facts is None:
+        report = GradeReport(task_id=key.task, metric="?", valid=False,
+                             reason="not graded here (no task.yaml): grade it with `mlebench grade`")
+    else:
+        report = grade_submission(task_dir, submission)
+    tokens, cost = _llm_usage(cell_dir) if key.system == "iml" else (0, 0.0)
+    # When the submission file first appeared, seen from outside; it counts only if it is valid.
+    first = (measured.first_file_s or measured.wall_s) if report.valid else None
     reason = report.reason
     if not report.valid and measured.returncode not in (0, None):
         tail = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-1:] or [""]
@@ -112,7 +117,7 @@ def run_cell(task_dir: Path, key: CellKey, out_dir: Path, settings: BenchSetting
         reason = f"killed after {measured.wall_s:.0f}s; {reason}"
     ranking = {}
     leaderboard = load_leaderboard(task_dir)
-    if leaderboard is not None:
+    if leaderboard is not None and facts is not None:
         placed = rank(report.score if report.valid else None, leaderboard, facts.metric)
         ranking = dict(above_median=placed.above_median, medal=placed.medal)
     return BenchCell(**common, score=report.score, p_norm=report.p_norm, valid=report.valid, reason=reason,

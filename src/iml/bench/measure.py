@@ -25,6 +25,7 @@ class Measured(BaseModel):
     wall_s: float
     peak_memory_mb: float
     timed_out: bool
+    first_file_s: float | None = None  # when the watched file (the submission) first appeared
 
 
 def _tree_rss(root: psutil.Process) -> int:
@@ -41,21 +42,23 @@ def _tree_rss(root: psutil.Process) -> int:
     return total
 
 
-def run_measured(args: list[str], log_path: Path, timeout_s: float, env: dict | None = None,
-                 cwd: Path | None = None) -> Measured:
+def run_measured(args: list[str], log_path: Path, timeout_s: float, watch: Path | None = None) -> Measured:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     peak = 0
+    first_file = None
     with open(log_path, "w") as log:
         started = time.monotonic()
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env, cwd=cwd, start_new_session=True)
+                                start_new_session=True)
         watched = psutil.Process(proc.pid)
         stop = threading.Event()
 
         def poll() -> None:
-            nonlocal peak
+            nonlocal peak, first_file
             while not stop.is_set():
                 peak = max(peak, _tree_rss(watched))
+                if first_file is None and watch is not None and watch.exists():
+                    first_file = time.monotonic() - started
                 stop.wait(_POLL_S)
 
         poller = threading.Thread(target=poll, daemon=True)
@@ -71,4 +74,4 @@ def run_measured(args: list[str], log_path: Path, timeout_s: float, env: dict | 
         stop.set()
         poller.join()
     return Measured(returncode=proc.returncode, wall_s=round(wall, 1), peak_memory_mb=round(peak / 2**20, 1),
-                    timed_out=timed_out)
+                    timed_out=timed_out, first_file_s=None if first_file is None else round(first_file, 1))
