@@ -253,6 +253,11 @@ class Run:
                 raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}) and the static "
                                      f"variant neither verifies nor repairs: {what or result.stderr_tail(400).strip()}",
                                      hint=f"see {attempt}/stderr.txt; run with --variant full to verify and repair")
+            if self.deadline - time.monotonic() < 10 and _out_of_time(attempt, result):
+                raise PipelineFailed(f"the time budget ({self.options.time_budget:.0f}s) ran out before any model "
+                                     "was fitted: the data took that long to load and featurize on this machine",
+                                     hint=f"give it more time: `iml resume {self.folder.path} --time-budget "
+                                          f"{2 * self.options.time_budget:.0f}`")
             if not diagnoses or self.deadline - time.monotonic() < 10:
                 raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}, "
                                      f"timed out: {result.timed_out}): {result.stderr_tail(400).strip()}",
@@ -382,6 +387,17 @@ class Run:
                           metric=self.summary.metric, cv_score=selection.get("cv_score"),
                           holdout_score=selection.get("holdout_score"), members=selection.get("members", []),
                           seconds=round(time.monotonic() - self.started, 1), status=self.folder.state().status)
+
+
+def _out_of_time(attempt: Path, result) -> bool:
+    """The run was killed for time, or every candidate was skipped for lack of it."""
+    if result.timed_out:
+        return True
+    report = attempt / "pipeline_report.json"
+    if not report.exists():
+        return False
+    rows = json.loads(report.read_text()).get("leaderboard") or []
+    return bool(rows) and all(row["status"] == "skipped" for row in rows)
 
 
 def _candidate_tracebacks(attempt: Path) -> dict[str, str]:
