@@ -138,6 +138,8 @@ class Script:
         if self.queues.get(agent):
             return self.queues[agent].pop(0)
         prompt = [m for m in request["messages"] if m["role"] == "user"][0]["content"]
+        if agent == "description_analyzer":  # the rules' facts, confirmed
+            return re.search(r"```json\n.*?\n```", prompt, re.DOTALL).group(0)
         if agent == "guideline_agent":
             expert = json.loads(re.search(r"```json\n(.*?)\n```", prompt, re.DOTALL).group(1))
             expert["rationale"] = expert["rationale"] + ["Refined by the scripted LLM."]
@@ -181,16 +183,18 @@ def test_llm_run_end_to_end_with_expert_floor_and_no_key_leak(binary_task: Path,
     assert_valid_submission(run, outcome)
 
     # Every agent was asked; the malformed blueprint was sent back with the parse error.
-    assert script.calls == {"guideline_agent": 2, "preprocessing_coder": 1, "modeling_coder": 1,
-                            "comparison_agent": 1}
-    assert "invalid JSON" in server.prompts()[3] or "no JSON object" in server.prompts()[3]
+    assert script.calls == {"description_analyzer": 1, "guideline_agent": 2, "preprocessing_coder": 1,
+                            "modeling_coder": 1, "comparison_agent": 1}
+    reask = next(p for p in server.prompts() if p.startswith("Your reply could not be used"))
+    assert "invalid JSON" in reask or "no JSON object" in reask
     assert any("Columns (name | kind" in p and "balance" in p for p in server.prompts())
     calls = events(run, "llm_call")
     assert [c["outcome"] for c in calls[:3]] == ["rate_limited", "server_error", "ok"]
     ok = [c for c in calls if c["outcome"] == "ok"]
     assert all(c["prompt_tokens"] == 50 and c["cost_usd"] > 0 and c["latency_s"] >= 0 for c in ok)
-    assert {c["purpose"] for c in ok} == {"guideline_blueprint", "coder_preprocess", "coder_model",
+    assert {c["purpose"] for c in ok} == {"describe", "guideline_blueprint", "coder_preprocess", "coder_model",
                                           "comparison_explain"}
+    assert events(run, "llm_task_summary")[0] == {**events(run, "llm_task_summary")[0], "source": "llm", "changed": []}
 
     # The llm track ran next to the expert's candidates; selection stays numeric, so never worse.
     board = pd.read_csv(run.folder.file("leaderboard.csv"))
@@ -249,7 +253,7 @@ def test_cost_cap_reached_mid_run_finishes_with_the_expert(binary_task: Path, tm
     assert len(stopped) == 1 and stopped[0]["error_type"] == "BudgetExhausted"
     assert stopped[0]["agent"] == "preprocessing_coder"
     assert events(run, "llm_call")[-1]["outcome"] == "budget_exhausted"
-    assert len(server.requests) == 1  # nothing was sent after the cap
+    assert len(server.requests) == 2  # the summary and the blueprint; nothing was sent after the cap
     board = pd.read_csv(run.folder.file("leaderboard.csv"))
     assert "llm" not in set(board["track"]) and (board["status"] == "ok").any()
     summary = events(run, "llm_summary")[0]
@@ -261,9 +265,10 @@ def test_server_down_finishes_with_the_expert(binary_task: Path, tmp_path: Path)
     outcome = run.execute()
     assert_valid_submission(run, outcome)
     stopped = events(run, "llm_stopped")
-    assert len(stopped) == 1 and stopped[0]["error_type"] == "LLMUnavailable" and stopped[0]["agent"] == "guideline"
+    assert len(stopped) == 1 and stopped[0]["error_type"] == "LLMUnavailable"
+    assert stopped[0]["agent"] == "description_analyzer"  # the first agent to ask
     assert {c["outcome"] for c in events(run, "llm_call")} == {"connection_error"}
     assert events(run, "llm_plan")[0]["source"] == "expert"
-    assert {e["agent"] for e in events(run, "llm_skipped")} >= {"preprocessing_coder", "comparison"}
+    assert {e["agent"] for e in events(run, "llm_skipped")} >= {"guideline", "preprocessing_coder", "comparison"}
     assert not run.folder.file("code/model_llm.py").exists()
 

@@ -122,6 +122,8 @@ class Run:
             summary = analyze_task(Path(self.options.data_dir), description=self.options.description,
                                    target=self.options.target)
             self.folder.write_model("task_summary.json", summary)
+        if self.brains:
+            llm_mode.perceive(self)
         summary = self.summary
         profile = profile_task(summary)
         self.folder.write_model("profile.json", profile)
@@ -132,6 +134,8 @@ class Run:
         modalities = {"text"} if self.profile.text_columns else set()
         modalities |= {m.modality for m in self.summary.media}
         retrieval = retrieve(modalities)
+        if self.brains:
+            retrieval = llm_mode.retrieve(self, retrieval, modalities)
         self.folder.write_model("retrieval.json", retrieval)
         bp = variants.plan(self.options.variant, self.summary, self.profile, self.options.time_budget, retrieval,
                            tuple(self.options.tracks))

@@ -2,6 +2,11 @@
 
 What an llm run does on top of the expert's run (which it leaves intact):
 
+- Perception: the Description Analyzer's llm brain checks the rules' ``task_summary.json``
+  against the description and the files; a refinement that contradicts the data is rejected
+  (the rules' answer stays, ``task_summary_rules.json`` keeps it either way).
+- Retrieval: the Model Retriever's llm brain orders the catalog's loadable checkpoints;
+  names the catalog lacks or this machine cannot load are rejected (``retrieval_llm.json``).
 - Planning: the Guideline Agent's llm brain refines the expert blueprint into
   ``blueprint_llm.json``, the plan of the extra ``llm`` track. ``blueprint.json``
   stays the expert's, so every expert candidate still runs on the expert's
@@ -25,11 +30,12 @@ from typing import TYPE_CHECKING
 
 from iml.integration.debugger import Repair
 from iml.integration.diagnosis import Diagnosis
-from iml.llm import brains
+from iml.llm import brains, perceive as perceive_brains
 from iml.llm.brains import LLM_MODEL, LLM_PREPROCESS, LLMBrains
 from iml.llm.client import LLM
 from iml.options import RunOptions
 from iml.planning.blueprint import Blueprint, Candidate
+from iml.retrieval.retriever import Retrieval, catalog
 from iml.runfolder import RunFolder
 
 if TYPE_CHECKING:
@@ -40,7 +46,7 @@ ORIGINALS = {LLM_PREPROCESS: "llm/preprocess_llm.py", LLM_MODEL: "llm/model_llm.
 LLM_REPAIRS_PER_MODULE = 3
 LLM_CANDIDATE = Candidate(track="llm", learner="llm", search=False, weight=1.0)
 # Per call, for the estimate printed before a run: (prompt tokens, completion tokens).
-TYPICAL_TOKENS = {"guideline_blueprint": (5000, 3000), "coder_preprocess": (2000, 1500),
+TYPICAL_TOKENS = {"describe": (2500, 500), "retrieve": (1200, 200), "guideline_blueprint": (5000, 3000), "coder_preprocess": (2000, 1500),
                   "coder_model": (900, 1200), "debugger_repair": (3000, 1500), "comparison_explain": (400, 150)}
 
 
@@ -65,7 +71,7 @@ def estimate(options: RunOptions) -> str:
     """One line for the terminal before the run: expected LLM calls and cost."""
     llm = make_llm(options)
     repairs = min(options.debug_rounds, 2 * LLM_REPAIRS_PER_MODULE)
-    base = ["guideline_blueprint", "coder_preprocess", "coder_model", "comparison_explain"]
+    base = ["describe", "guideline_blueprint", "coder_preprocess", "coder_model", "comparison_explain"]
     low = sum(llm.cost(*TYPICAL_TOKENS[p]) or 0.0 for p in base)
     high = low + repairs * (llm.cost(*TYPICAL_TOKENS["debugger_repair"]) or 0.0)
     calls = f"{len(base)} LLM calls (up to {len(base) + repairs} with repairs)"
@@ -76,6 +82,41 @@ def estimate(options: RunOptions) -> str:
 
 
 # ---------------------------------------------------------------------------- phases
+def perceive(run: "Run") -> None:
+    """Refine the rules' task summary before profiling (the profile follows the target)."""
+    if run.folder.file("task_summary_rules.json").exists():  # refined before a resume
+        return
+    rules = run.summary
+    run.folder.write_model("task_summary_rules.json", rules)
+    result = run.brains.ask("description_analyzer", perceive_brains.refine_summary, rules)
+    if result is None:
+        run.folder.event("llm_task_summary", source="rules", changed=[], rejected=[])
+        return
+    run.folder.write_model("task_summary.json", result.summary)
+    run.folder.event("llm_task_summary", source="rules" if result.rejected else "llm", changed=result.changed,
+                     rejected=result.rejected)
+    if result.rejected:
+        run.progress.warn("LLM task summary rejected, the rules' one stays: " + "; ".join(result.rejected)[:300])
+    elif result.changed:
+        run.progress.info(f"LLM refined the task summary: {', '.join(result.changed)}")
+
+
+def retrieve(run: "Run", found: Retrieval, modalities: set[str]) -> Retrieval:
+    """The LLM's order of the loadable checkpoints; asked only when the task has media or text to encode."""
+    offered = sorted(m for m in modalities if any(c.modality == m for c in found.checkpoints))
+    if not offered:
+        return found
+    answer = run.brains.ask("model_retriever", perceive_brains.choose_checkpoints, run.summary, offered, found,
+                            catalog())
+    if answer is None:
+        return found
+    ordered, choice = answer
+    run.folder.write_model("retrieval_llm.json", choice)
+    run.folder.event("llm_retrieval", picked=[f"{p.modality}:{p.name}" for p in choice.picked],
+                     rejected=[r.model_dump() for r in choice.rejected])
+    return ordered
+
+
 def plan(run: "Run", expert: Blueprint) -> None:
     if run.options.variant == "reactive":  # the ablation without planning: no blueprint for the LLM either
         run.folder.event("llm_plan", source="none", reason="reactive variant: no blueprint-guided planning")

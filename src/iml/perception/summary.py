@@ -37,7 +37,8 @@ class Evidence(BaseModel):
 
     fact: str  # e.g. "target_columns", "metric"
     value: str
-    source: Literal["description", "sample_submission", "train_test_difference", "value_types", "default", "user"]
+    source: Literal["description", "sample_submission", "train_test_difference", "value_types", "default", "user",
+                    "llm"]
     detail: str = ""
 
 
