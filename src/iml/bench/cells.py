@@ -8,7 +8,7 @@ STRIPPED_SENTENCE = ("Analyze the provided data files and execute the appropriat
                      "for the target variable.")
 
 
-class CellKey(BaseModel, frozen=True):
+class CellSetting(BaseModel):
     """What makes two cells the same experiment, so a re-run can skip a finished one."""
 
     task: str
@@ -19,13 +19,11 @@ class CellKey(BaseModel, frozen=True):
     time_budget: float
 
 
-class BenchCell(BaseModel):
-    task: str
-    system: str
-    stripped: bool = False
-    variant: str = "full"
-    tracks: str = ""
-    time_budget: float
+class CellKey(CellSetting, frozen=True):
+    """A cell's setting, hashable."""
+
+
+class BenchCell(CellSetting):
     supported: bool = True
     score: float | None
     p_norm: float
@@ -45,8 +43,7 @@ class BenchCell(BaseModel):
 
     @property
     def key(self) -> CellKey:
-        return CellKey(task=self.task, system=self.system, stripped=self.stripped, variant=self.variant,
-                       tracks=self.tracks, time_budget=self.time_budget)
+        return CellKey(**self.model_dump(include=set(CellSetting.model_fields)))
 
     @property
     def column(self) -> str:
