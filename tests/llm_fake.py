@@ -1,7 +1,8 @@
-"""A real HTTP server speaking the chat-completions protocol, replaying scripted replies.
+"""A real HTTP server speaking the chat-completions protocol and Anthropic's Messages API, replaying scripted replies.
 
-The LLM tests reach it through the real `openai` client, so request building,
-status handling and parsing are the SDK's own. Replies are taken from a queue
+The LLM tests reach it through the real `openai` client (``url``, POST /v1/chat/completions)
+and the real `anthropic` client (``anthropic_url``, POST /v1/messages), so request building,
+status handling and parsing are the SDKs' own. Replies are taken from a queue
 (``enqueue``); when the queue is empty a ``responder(request)`` may answer by
 looking at the prompt. Every request is recorded for assertions on prompts.
 """
@@ -32,6 +33,7 @@ class FakeLLMServer:
         self.queue: deque[Scripted] = deque()
         self.requests: list[dict] = []
         self.headers: list[dict] = []
+        self.paths: list[str] = []
         self.responder = responder
         self._lock = threading.Lock()
         server = self
@@ -46,9 +48,11 @@ class FakeLLMServer:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 request = json.loads(self.rfile.read(length) or b"{}")
+                messages_api = self.path.rstrip("/").endswith("/v1/messages")
                 with server._lock:
                     server.requests.append(request)
                     server.headers.append({k.lower(): v for k, v in self.headers.items()})
+                    server.paths.append(self.path)
                     item = server.queue.popleft() if server.queue else None
                 if item is None and server.responder is not None:
                     try:
@@ -66,8 +70,11 @@ class FakeLLMServer:
                 if item.body is not None:
                     self._send(item.status, item.body)
                 elif item.status != 200:
-                    self._send(item.status, json.dumps({"error": {"message": f"scripted {item.status}",
-                                                                  "type": "scripted"}}))
+                    error = {"message": f"scripted {item.status}", "type": "scripted"}
+                    self._send(item.status, json.dumps({"type": "error", "error": error} if messages_api
+                                                       else {"error": error}))
+                elif messages_api:
+                    self._send(200, json.dumps(message(request.get("model", "fake"), item)))
                 else:
                     self._send(200, json.dumps(completion(request.get("model", "fake"), item)))
 
@@ -89,6 +96,11 @@ class FakeLLMServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    @property
+    def anthropic_url(self) -> str:
+        """The anthropic SDK's base URL: it appends /v1/messages itself."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def enqueue(self, *items: Scripted | str) -> None:
         for item in items:
@@ -114,6 +126,16 @@ def completion(model: str, item: Scripted) -> dict:
                      "message": {"role": "assistant", "content": item.text}}],
         "usage": {"prompt_tokens": item.prompt_tokens, "completion_tokens": item.completion_tokens,
                   "total_tokens": item.prompt_tokens + item.completion_tokens},
+    }
+
+
+def message(model: str, item: Scripted) -> dict:
+    """A Messages API reply; an empty text is an empty content list, as the API sends when nothing was said."""
+    return {
+        "id": "msg_fake", "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "text", "text": item.text}] if item.text else [],
+        "stop_reason": "end_turn", "stop_sequence": None,
+        "usage": {"input_tokens": item.prompt_tokens, "output_tokens": item.completion_tokens},
     }
 
 

@@ -59,7 +59,7 @@ def run(
                                  "by out-of-fold score), best, average, stacking."),
     memory_mb: Optional[int] = typer.Option(None, "--memory-mb", help="Memory limit of each sandboxed execution."),
     llm: str = typer.Option("none", "--llm", help="PROVIDER:MODEL for the llm brains (openai, gemini, openrouter, "
-                            "ollama, vllm, llamacpp, lmstudio), or none for the expert. Keys from the environment."),
+                            "ollama, vllm, llamacpp, lmstudio, anthropic), or none for the expert. Keys from the environment."),
     llm_base_url: Optional[str] = typer.Option(None, "--llm-base-url", help="OpenAI-compatible base URL "
                                                "(overrides the provider's default)."),
     max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Hard cap in USD on LLM calls; when reached "

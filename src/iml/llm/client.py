@@ -1,14 +1,16 @@
 """The one LLM seam: messages in, text, code or a validated pydantic object out.
 
 Every provider is reached through the `openai` SDK's chat-completions API with a
-base URL (the SDK's own retries are off: this client owns retries, backoff and
-the cost cap). Keys come from the environment only and never leave this object:
+base URL, except Anthropic, reached through its own `anthropic` SDK's Messages API
+(the `anthropic` extra). The SDKs' own retries are off: this client owns retries,
+backoff and the cost cap, the same for both. Keys come from the environment only and never leave this object:
 they are not logged, not stored in the run folder, not passed to generated code.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import os
 import re
@@ -29,6 +31,7 @@ class Provider:
     base_url: str
     key_env: str | None  # environment variable holding the key
     key_required: bool  # hosted services refuse calls without one; local servers do not care
+    protocol: str = "openai"  # "openai": chat completions via the openai SDK; "anthropic": Messages API via its SDK
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -39,7 +42,12 @@ PROVIDERS: dict[str, Provider] = {
     "vllm": Provider("http://localhost:8000/v1", "VLLM_API_KEY", False),
     "llamacpp": Provider("http://localhost:8080/v1", "LLAMACPP_API_KEY", False),
     "lmstudio": Provider("http://localhost:1234/v1", "LMSTUDIO_API_KEY", False),
+    "anthropic": Provider("https://api.anthropic.com", "ANTHROPIC_API_KEY", True, protocol="anthropic"),
 }
+# SDK module and the iml extra that installs it, per protocol.
+SDKS = {"openai": ("openai", "llm"), "anthropic": ("anthropic", "anthropic")}
+# The Messages API needs a reply length cap; generous enough for a whole module.
+ANTHROPIC_MAX_TOKENS = 8192
 # Used when a prompt's reply length is not known yet (tokens); later calls use the observed mean.
 EXPECTED_COMPLETION_TOKENS = 800
 
@@ -175,11 +183,17 @@ class LLM:
         self.attempts, self.backoff_s, self.reasks = attempts, backoff_s, reasks
         self.temperature = temperature
         self._completions: list[int] = []
-        import openai  # the `llm` extra
-
+        self.protocol = provider.protocol
+        module, extra = SDKS[self.protocol]
+        try:
+            self._sdk = importlib.import_module(module)
+        except ImportError:
+            raise LLMConfigError(f"the {self.spec.provider} provider needs the `{module}` package, "
+                                 "which is not installed.", hint=f"pip install 'iml[{extra}]'") from None
         # The key goes to the SDK object and nowhere else; local servers accept any placeholder.
-        self._client = openai.OpenAI(base_url=self.base_url, api_key=key or "not-needed", max_retries=0,
-                                     timeout=timeout_s)
+        client_cls = self._sdk.Anthropic if self.protocol == "anthropic" else self._sdk.OpenAI
+        self._client = client_cls(base_url=self.base_url, api_key=key or "not-needed", max_retries=0,
+                                  timeout=timeout_s)
 
     # -- accounting -------------------------------------------------------------------
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
@@ -198,9 +212,28 @@ class LLM:
                       "spent_usd": round(self.spent_usd, 6), **fields})
 
     # -- one completion, transport faults retried -------------------------------------
-    def complete(self, messages: list[dict], purpose: str) -> Reply:
-        import openai
+    def _create(self, messages: list[dict]) -> tuple[str, int, int]:
+        """One request to the provider: (text, prompt tokens, completion tokens)."""
+        if self.protocol == "anthropic":
+            # The Messages API takes the system prompt apart from the turns. No temperature: recent SDKs
+            # and models no longer take one, and the model's own sampling is fine for iml's prompts.
+            system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+            turns = [{"role": m["role"], "content": m["content"]} for m in messages if m["role"] != "system"]
+            kwargs = {"system": system} if system else {}
+            response = self._client.messages.create(model=self.spec.model, max_tokens=ANTHROPIC_MAX_TOKENS,
+                                                    messages=turns, **kwargs)
+            text = "".join(getattr(b, "text", "") for b in (response.content or []) if getattr(b, "type", "") == "text")
+            usage = getattr(response, "usage", None)
+            return (text, int(getattr(usage, "input_tokens", 0) or 0), int(getattr(usage, "output_tokens", 0) or 0))
+        kwargs = {"temperature": self.temperature} if self.temperature is not None else {}
+        response = self._client.chat.completions.create(model=self.spec.model, messages=messages, **kwargs)
+        usage = getattr(response, "usage", None)
+        choices = getattr(response, "choices", None) or []
+        text = (choices[0].message.content or "") if choices else ""
+        return (text, int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0))
 
+    def complete(self, messages: list[dict], purpose: str) -> Reply:
+        sdk = self._sdk  # openai and anthropic name their exceptions alike
         last = ""
         for attempt in range(1, self.attempts + 1):
             if self.max_cost is not None and self.spent_usd + self.estimate(messages) > self.max_cost:
@@ -210,37 +243,33 @@ class LLM:
                                       hint="raise --max-cost; the run goes on with the expert brain")
             began = time.monotonic()
             try:
-                kwargs = {"temperature": self.temperature} if self.temperature is not None else {}
-                response = self._client.chat.completions.create(model=self.spec.model, messages=messages, **kwargs)
-            except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
-                    openai.APIConnectionError) as exc:
-                outcome = {openai.RateLimitError: "rate_limited", openai.InternalServerError: "server_error",
-                           openai.APITimeoutError: "timeout"}.get(type(exc), "connection_error")
+                text, prompt_tokens, completion_tokens = self._create(messages)
+            except (sdk.RateLimitError, sdk.InternalServerError, sdk.APITimeoutError, sdk.APIConnectionError) as exc:
+                # Subclasses count as their parent (anthropic's 529 OverloadedError is a server error).
+                outcome = next((name for cls, name in ((sdk.RateLimitError, "rate_limited"),
+                                                        (sdk.InternalServerError, "server_error"),
+                                                        (sdk.APITimeoutError, "timeout")) if isinstance(exc, cls)),
+                               "connection_error")
                 last = f"{outcome}: {_short(exc)}"
                 self._log(purpose, outcome, attempt, latency_s=round(time.monotonic() - began, 3), error=_short(exc))
                 self._sleep(attempt)
                 continue
-            except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as exc:
+            except (sdk.AuthenticationError, sdk.PermissionDeniedError, sdk.NotFoundError) as exc:
                 self._log(purpose, "refused", attempt, error=_short(exc))
                 raise LLMUnavailable(f"{self.spec} at {self.base_url} refused the call: {_short(exc)}",
                                      hint="check the model name and the key's environment variable") from None
-            except openai.APIStatusError as exc:  # 400 and the like: this request is bad, the service is fine
+            except sdk.APIStatusError as exc:  # 400 and the like: this request is bad, the service is fine
                 self._log(purpose, "bad_request", attempt, error=_short(exc))
                 raise LLMError(f"{self.spec} rejected the {purpose} request: {_short(exc)}") from None
-            except openai.APIError as exc:  # a body the SDK could not read
+            except sdk.APIError as exc:  # a body the SDK could not read
                 last = f"unreadable reply: {_short(exc)}"
                 self._log(purpose, "unreadable", attempt, error=_short(exc))
                 self._sleep(attempt)
                 continue
             latency = round(time.monotonic() - began, 3)
-            usage = getattr(response, "usage", None)
-            prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
-            completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
             cost = self.cost(prompt_tokens, completion_tokens)
             self.spent_usd += cost or 0.0
             self._completions.append(completion_tokens)
-            choices = getattr(response, "choices", None) or []
-            text = (choices[0].message.content or "") if choices else ""
             fields = dict(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, latency_s=latency,
                           cost_usd=None if cost is None else round(cost, 6))
             if not text.strip():
