@@ -111,6 +111,12 @@ BUGGY_MODEL = GOOD_MODEL.replace("return self.model_.predict_proba(np.asarray(X,
 STILL_BUGGY_MODEL = GOOD_MODEL.replace("return self.predict_proba(X).argmax(axis=1)", "return probs.argmax(axis=1)") \
     .replace("return self.model_.predict_proba(np.asarray(X, dtype=float))", "return undefined_name")
 
+# Two more ways to stay broken, for the repairs that never succeed.
+FIT_FAILS_MODEL = GOOD_MODEL.replace("        C = (self.params or {}).get(\"C\", 0.5)\n",
+                                     "        raise RuntimeError(\"planted: the solver diverged\")\n")
+NAN_MODEL = GOOD_MODEL.replace("return self.model_.predict_proba(np.asarray(X, dtype=float))",
+                               "return np.full((len(X), 2), np.nan)")
+
 
 def fenced(code: str) -> str:
     return f"Here is the module.\n```python\n{code.strip()}\n```\n"
@@ -272,3 +278,33 @@ def test_server_down_finishes_with_the_expert(binary_task: Path, tmp_path: Path)
     assert {e["agent"] for e in events(run, "llm_skipped")} >= {"guideline", "preprocessing_coder", "comparison"}
     assert not run.folder.file("code/model_llm.py").exists()
 
+
+
+def test_exhausted_llm_repairs_fall_back_to_the_expert_floor(binary_task: Path, tmp_path: Path) -> None:
+    # The LLM's module is broken, and every repair it writes stays broken, each time differently.
+    script = Script(modeling_coder=[fenced(BUGGY_MODEL)],
+                    debugger=[fenced(STILL_BUGGY_MODEL), fenced(FIT_FAILS_MODEL), fenced(NAN_MODEL)])
+    with FakeLLMServer(responder=script) as server:
+        run = start(binary_task, tmp_path / "run", server.url)
+        outcome = run.execute()
+    assert_valid_submission(run, outcome)
+
+    # Three LLM rewrites (the per-module limit), then the expert's answer: run without the llm track.
+    repairs = events(run, "repair")
+    assert [(r["round"], r["module"], r["action"]) for r in repairs] == [
+        (1, "code/model_llm.py", "rewritten by the LLM"), (2, "code/model_llm.py", "rewritten by the LLM"),
+        (3, "code/model_llm.py", "rewritten by the LLM"), (4, "code/model_llm.py", "removed the llm track")]
+    assert script.calls["debugger"] == 3  # not asked a fourth time
+    evidence = [e["diagnoses"][0]["evidence"] for e in events(run, "verification_failed")]
+    assert len(evidence) == 4
+    assert "shape" in evidence[0] and "undefined_name" in evidence[1] and "solver diverged" in evidence[2]
+    assert "NaN" in evidence[3] or "nan" in evidence[3].lower()
+    # Every round left its diff, and the report lists them all.
+    for n in range(1, 5):
+        assert run.folder.file(f"attempts/repair-{n:02d}.diff").exists()
+    assert "removed the llm track" in run.folder.file("report.html").read_text()
+    assert run.folder.file("code/model_llm.py").read_text().strip() == NAN_MODEL.strip()  # the last try, kept
+    # The expert floor made the submission.
+    assert all(c.track != "llm" for c in run.blueprint.model.candidates)
+    board = pd.read_csv(run.folder.file("leaderboard.csv"))
+    assert "llm" not in set(board["track"]) and (board[board["track"] == "traditional"]["status"] == "ok").any()
