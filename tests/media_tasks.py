@@ -46,29 +46,19 @@ def split_write(folder: Path, frame: pd.DataFrame, n_train: int, id_col: str, ta
     return test[[id_col, target]].reset_index(drop=True)
 
 
-def make_image_task(folder: Path, n_train: int = 60, n_test: int = 20, seed: int = 0) -> pd.DataFrame:
+def make_picture_clip_task(folder: Path, n_train: int = 60, n_test: int = 20, seed: int = 0) -> pd.DataFrame:
+    """Each row a picture (bright left or right half) and a clip (low or high tone); both say the label."""
     rng = np.random.default_rng(seed)
+    (folder / "pictures").mkdir(parents=True, exist_ok=True)
     rows = []
     for i in range(n_train + n_test):
         label = int(i % 2)
-        name = f"images/p{i:03d}.png"
-        (folder / "images").mkdir(parents=True, exist_ok=True)
-        image(rng, label, (20, 20), "RGB").save(folder / name)
-        rows.append({"id": f"p{i:03d}", "picture": name, "label": ["right", "left"][label]})
+        image(rng, label, (20, 20), "RGB").save(folder / "pictures" / f"p{i:03d}.png")
+        write_wav(folder / "clips" / f"c{i:03d}.wav", tone(rng, 0.5, 16000, 300 if label else 1200), 16000)
+        rows.append({"id": f"r{i:03d}", "picture": f"pictures/p{i:03d}.png", "clip": f"clips/c{i:03d}.wav",
+                     "label": ["right", "left"][label]})
     return split_write(folder, pd.DataFrame(rows), n_train, "id", "label",
-                       "Predict the `label` of each picture. Evaluation: accuracy.\n", "left")
-
-
-def make_audio_task(folder: Path, n_train: int = 60, n_test: int = 20, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n_train + n_test):
-        label = int(i % 2)
-        name = f"clips/c{i:03d}.wav"
-        write_wav(folder / name, tone(rng, 0.5, 16000, 300 if label else 1200), 16000)
-        rows.append({"id": f"c{i:03d}", "clip": name, "label": ["high", "low"][label]})
-    return split_write(folder, pd.DataFrame(rows), n_train, "id", "label",
-                       "Predict the `label` of each clip. Evaluation: accuracy.\n", "low")
+                       "Predict the `label` of each row. Evaluation: accuracy.\n", "left")
 
 
 def make_pet_task(folder: Path, n_train: int = 240, n_test: int = 120, seed: int = 0) -> pd.DataFrame:

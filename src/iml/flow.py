@@ -217,10 +217,13 @@ class Run:
         attempt = self.folder.new_attempt(label)
         verify_dir = attempt / "verify"
         budget = max(20.0, min(120.0, self.options.time_budget * VERIFY_SHARE))
+        # Loading an encoder costs the sample run nearly what it costs the full run: give it that time too.
+        loading = sum(bp.model.feature_load_seconds.values())
         result = self._sandboxed(attempt, ["--sample-rows", str(self.options.sample_rows),
-                                           "--verify-dir", str(verify_dir), "--time-budget", str(budget * 0.6),
+                                           "--verify-dir", str(verify_dir),
+                                           "--time-budget", str(budget * 0.6 + loading),
                                            "--model-dir", str(attempt / "model"),
-                                           "--out", str(attempt / "submission.csv")], timeout=budget)
+                                           "--out", str(attempt / "submission.csv")], timeout=budget + loading)
         violations = []
         if verify_dir.joinpath("features.json").exists():
             violations += verifier.check_features(bp.contract, verify_dir)

@@ -123,10 +123,11 @@ def profile_media(modality: str, column: str, values: pd.Series, data_dir: Path,
     if len(sampled) < len(unique):
         notes.append(f"sizes and readability measured on {len(sampled)} of {len(unique)} files")
     reader = _image_facts if modality == "image" else _audio_facts
-    facts, unreadable = [], []
+    facts, readable, unreadable = [], [], []
     for path in sampled:
         try:
             facts.append(reader(path))
+            readable.append(path)
         except Exception as exc:  # any failure to read is what we want to count, whatever its type
             unreadable.append(f"{_relative(path, data_dir)} ({type(exc).__name__})")
     fields: dict = {}
@@ -142,6 +143,10 @@ def profile_media(modality: str, column: str, values: pd.Series, data_dir: Path,
         notes.append(f"{len(absent)} of {len(paths)} rows have no file")
     if unreadable:
         notes.append(f"{len(unreadable)} of {len(sampled)} opened files are unreadable")
+    truncated = [_relative(p, data_dir) for p, f in zip(readable, facts) if modality == "audio" and f[3]]
+    if truncated:
+        notes.append(f"{len(truncated)} truncated (fewer bytes than the header says; read as far as they go), "
+                     f"e.g. {', '.join(truncated[:EXAMPLES])}")
     if pattern:
         notes.append(f"files joined by {column}: {folder}/{pattern.replace('{}', '<' + column + '>')}")
     return MediaProfile(
@@ -163,15 +168,18 @@ def _image_facts(path: Path) -> tuple[int, int, str]:
     return size[0], size[1], mode
 
 
-def _audio_facts(path: Path) -> tuple[float, int, int]:
-    """(seconds, sample rate, channels) from the header; the data must be all there."""
+def _audio_facts(path: Path) -> tuple[float, int, int, bool]:
+    """(seconds, sample rate, channels, truncated) from the header. A truncated file (fewer bytes than
+    its header promises) still reads as far as it goes, in the generated code too: its real length counts."""
     if path.suffix.lower() != ".wav":
         raise ValueError(f"{path.suffix} is not a format the generated code reads (wav only)")
+    truncated = False
     try:
         with wave.open(str(path)) as clip:
             rate, channels, frames, width = clip.getframerate(), clip.getnchannels(), clip.getnframes(), clip.getsampwidth()
-        if path.stat().st_size < 44 + frames * channels * width:  # header promises more than the file holds
-            raise ValueError("truncated: fewer bytes than the header's frame count")
+        held = (path.stat().st_size - 44) // max(1, channels * width)  # 44: the smallest header
+        if held < frames:
+            truncated, frames = True, held
     except wave.Error:  # float or extensible wavs: scipy reads those; the mapping reads the header only
         from scipy.io import wavfile
 
@@ -179,9 +187,9 @@ def _audio_facts(path: Path) -> tuple[float, int, int]:
             warnings.simplefilter("ignore")  # odd chunks are skipped; an unreadable file still raises
             rate, data = wavfile.read(path, mmap=True)
         channels, frames = (1 if data.ndim == 1 else data.shape[1]), data.shape[0]
-    if rate <= 0 or frames == 0:
+    if rate <= 0 or frames <= 0:
         raise ValueError("no audio frames")
-    return frames / rate, rate, channels
+    return frames / rate, rate, channels, truncated
 
 
 def _spread(values: list[float]) -> Spread:

@@ -85,6 +85,8 @@ class ModelPlan(_Strict):
     candidates: list[Candidate]
     skipped: list[Decision] = []  # tracks left out, with the reason
     feature_seconds: dict[str, float] = {}  # expected cost of computing a feature set (e.g. embeddings)
+    # Of that, the fixed cost (importing libraries, reading weights) that a sample run pays in full too.
+    feature_load_seconds: dict[str, float] = {}
     class_weight: Literal["balanced"] | None = None
     reason: str = ""
 

@@ -10,7 +10,7 @@ import importlib.util
 
 from iml.perception.profile import ColumnProfile, MediaProfile, Profile
 from iml.perception.summary import TaskSummary, TaskType
-from iml.retrieval.retriever import Retrieval
+from iml.retrieval.retriever import Checkpoint, Retrieval
 from iml.planning.blueprint import (
     Blueprint,
     Candidate,
@@ -33,6 +33,8 @@ ONEHOT_MAX_LEVELS = 12
 CLASS_BALANCED_METRICS = {"f1_macro", "mcc", "qwk"}
 IMBALANCE_FOR_WEIGHTS = 3.0
 EMBEDDING_SHARE = 0.3  # of the budget that computing pretrained embeddings may take
+# Importing torch + transformers in a fresh process: 6 s of CPU, more on a busy machine.
+IMPORT_SECONDS = 6.0
 IMAGE_SIDE = 16  # the largest thumbnail side: 256 pixel features are as many as a GBDT digests quickly
 
 
@@ -241,14 +243,32 @@ def _plan_train(summary: TaskSummary, profile: Profile, time_budget: float) -> T
     )
 
 
-def _embedding_seconds(profile: Profile, prep: PrepPlan) -> float:
-    """Rough, deliberately pessimistic cost of one pass of a MiniLM-sized encoder over every text cell
-    (measured: 4-10 ms per short text on two CPU cores, depending on load; longer texts cost
-    proportionally more; a GPU is ~20x faster)."""
+def _embedding_seconds(profile: Profile, prep: PrepPlan, modality: str, encoder: Checkpoint) -> float:
+    """Rough, deliberately pessimistic cost of one encoder pass over every cell of a modality.
+
+    Measured or derived for two loaded CPU cores: a MiniLM-sized text encoder takes 4-10 ms per short
+    text (longer texts proportionally more); a ViT-base-sized image encoder about 0.25 s per image;
+    a wav2vec2-base-sized audio encoder about 0.2 s per second of audio. Smaller encoders scale down
+    with their size on disk; a GPU is ~20x faster. Importing the libraries is counted once, by the caller
+    (IMPORT_SECONDS). The text rate was measured with its imports and stays as measured.
+    """
     rows = profile.n_train_rows + profile.n_test_rows
-    words = sum(profile.column(t.column).mean_words or 10.0 for t in prep.text_columns)
     speedup = 20.0 if importlib.util.find_spec("torch") and _cuda() else 1.0
-    return rows * 0.008 * max(1.0, words / 12.0) / speedup
+    if modality == "text":
+        words = sum(profile.column(t.column).mean_words or 10.0 for t in prep.text_columns)
+        per_row = 0.008 * max(1.0, words / 12.0) * max(0.05, encoder.size_mb / 90)
+        return rows * per_row / speedup
+    columns = image_columns(prep) if modality == "image" else audio_columns(prep)
+    if modality == "image":
+        per_row = 0.25 * len(columns) * max(0.01, encoder.size_mb / 350)
+    else:
+        seconds = [m.duration_s.median for m in profile.media if m.modality == "audio" and m.duration_s] or [5.0]
+        per_row = 0.2 * min(max(seconds), 30.0) * len(columns) * max(0.01, encoder.size_mb / 360)
+    return _weights_seconds(encoder) + rows * per_row / speedup
+
+
+def _weights_seconds(encoder: Checkpoint) -> float:
+    return 2.0 + encoder.size_mb / 50
 
 
 def _cuda() -> bool:
@@ -270,26 +290,48 @@ def _add_tracks(model: ModelPlan, prep: PrepPlan, profile: Profile, retrieval: R
             # On images and audio the network is the strongest bet: right after the quick linear model.
             model.candidates.insert(1 if media else len(model.candidates), network)
     if "pretrained" in tracks:
-        encoder = retrieval.best("text")
-        if not prep.text_columns:
-            model.skipped.append(Decision(column="pretrained", action="track skipped",
-                                          reason="no text column: the catalog has no loadable checkpoint for "
-                                                 "this task's modalities"))
-        elif encoder is None:
-            why = "; ".join(f"{c.name}: {c.reason}" for c in retrieval.checkpoints if c.modality == "text")
-            model.skipped.append(Decision(column="pretrained", action="track skipped",
-                                          reason=f"no loadable text encoder ({why or 'catalog empty'})"))
-        elif (cost := _embedding_seconds(profile, prep)) > EMBEDDING_SHARE * time_budget:
-            model.skipped.append(Decision(column="pretrained", action="track skipped",
-                                          reason=f"embedding the text with {encoder.name} takes about {cost:.0f}s "
-                                                 f"here, more than {EMBEDDING_SHARE:.0%} of the "
-                                                 f"{time_budget:.0f}s budget"))
-        else:
-            prep.pretrained_text = encoder.location
-            model.feature_seconds["pretrained"] = round(cost, 1)
-            # After the first boosted model: a slow embedding pass must not cost the run its strongest cheap model.
-            model.candidates[2:2] = [Candidate(track="pretrained", learner="linear", weight=1.0 + cost / 10),
-                                     Candidate(track="pretrained", learner="lightgbm", weight=1.5)]
+        _add_pretrained(model, prep, profile, retrieval, time_budget)
+
+
+def _add_pretrained(model: ModelPlan, prep: PrepPlan, profile: Profile, retrieval: Retrieval,
+                    time_budget: float) -> None:
+    """Heads on the embeddings of every modality that has a loadable encoder; the others keep their
+    standard features in that track."""
+    present = [m for m, cols in (("text", prep.text_columns), ("image", image_columns(prep)),
+                                 ("audio", audio_columns(prep))) if cols]
+    if not present:
+        model.skipped.append(Decision(column="pretrained", action="track skipped",
+                                      reason="no text, image or audio column: no pretrained encoder has "
+                                             "anything to embed"))
+        return
+    encoders = {m: retrieval.best(m) for m in present}
+    missing = [f"no loadable {m} encoder ({retrieval.why_not(m)})" for m, e in encoders.items() if e is None]
+    encoders = {m: e for m, e in encoders.items() if e is not None}
+    if not encoders:
+        model.skipped.append(Decision(column="pretrained", action="track skipped", reason="; ".join(missing)))
+        return
+    costs = {m: _embedding_seconds(profile, prep, m, e) for m, e in encoders.items()}
+    media = [e for m, e in encoders.items() if m != "text"]
+    load = IMPORT_SECONDS + sum(map(_weights_seconds, encoders.values()))
+    cost = sum(costs.values()) + (IMPORT_SECONDS if media else 0.0)  # text's rate already holds its imports
+    if cost > EMBEDDING_SHARE * time_budget:
+        names = ", ".join(f"{m} with {e.name}" for m, e in encoders.items())
+        model.skipped.append(Decision(column="pretrained", action="track skipped",
+                                      reason=f"embedding {names} takes about {cost:.0f}s here, more than "
+                                             f"{EMBEDDING_SHARE:.0%} of the {time_budget:.0f}s budget"))
+        return
+    for modality, encoder in encoders.items():
+        setattr(prep, f"pretrained_{modality}", encoder.location)
+        prep.decisions.append(Decision(
+            column=f"<{modality}>", action="pretrained embeddings",
+            reason=f"pretrained track: {encoder.name} ({encoder.source}, {encoder.size_mb:g} MB, {encoder.licence}"
+                   + (f", {encoder.dim}-wide" if encoder.dim else "") + f"), about {costs[modality]:.0f}s"
+                   + (f"; {'; '.join(missing)}: standard features there" if missing else "")))
+    model.feature_seconds["pretrained"] = round(cost, 1)
+    model.feature_load_seconds["pretrained"] = round(load, 1)
+    # After the first boosted model: a slow embedding pass must not cost the run its strongest cheap model.
+    model.candidates[2:2] = [Candidate(track="pretrained", learner="linear", weight=1.0 + cost / 10),
+                             Candidate(track="pretrained", learner="lightgbm", weight=1.5)]
 
 
 def default_plan(summary: TaskSummary, profile: Profile, time_budget: float) -> Blueprint:
