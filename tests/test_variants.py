@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +19,7 @@ from iml.flow import Run
 from iml.options import RunOptions
 from iml.predicting import predict
 from iml.progress import Progress
+from llm_fake import FakeLLMServer
 
 TRANSFORM_RETURN = "        return out.reset_index(drop=True)\n"
 
@@ -92,6 +95,35 @@ def test_mono_is_one_script_repaired_as_a_whole(task: Path, tmp_path: Path) -> N
     assert len(pd.read_csv(out)) == 200
 
 
+def test_mono_with_the_llm_repairs_the_whole_script(task: Path, tmp_path: Path) -> None:
+    script = {}
+
+    def responder(request: dict) -> str:
+        system, prompt = request["messages"][0]["content"], request["messages"][-1]["content"]
+        if "Debugger" in system:  # the whole script back, without the planted defect
+            return "```python\n" + script["pristine"] + "```"
+        if "```json" in prompt:  # Description Analyzer, Guideline Agent: the expert's answer confirmed
+            return prompt[prompt.index("```json"):prompt.index("```", prompt.index("```json") + 7) + 3]
+        return "The linear model won."
+
+    with FakeLLMServer(responder=responder) as server:
+        run = start(task, tmp_path / "run", "mono", llm="ollama:test", llm_base_url=server.url, llm_retry_wait=0.01)
+        run.execute(stop_after="code")
+        script["pristine"] = run.folder.file("pipeline.py").read_text()
+        plant(run, "pipeline.py", "        out.iloc[::7, 0] = np.nan\n")
+        outcome = run.execute()
+
+    assert_valid(run, outcome, "mono")
+    assert [e["reason"] for e in run.folder.events() if e["event"] == "llm_track_skipped"] == [
+        "mono variant: one script, no llm track modules"]
+    repairs = [e for e in run.folder.events() if e["event"] == "repair"]
+    assert [(r["module"], r["action"]) for r in repairs] == [("pipeline.py", "rewritten by the LLM")]
+    asked = [r["messages"][-1]["content"] for r in server.requests if "Debugger" in r["messages"][0]["content"]]
+    assert len(asked) == 1 and "pipeline.py is the whole program" in asked[0]
+    assert "out.iloc[::7, 0] = np.nan" in asked[0]  # the LLM saw the whole script, defect included
+    assert run.folder.file("pipeline.py").read_text() == script["pristine"]
+
+
 def test_static_runs_once_without_verification(task: Path, tmp_path: Path) -> None:
     run = start(task, tmp_path / "run", "static")
     outcome = run.execute()
@@ -115,3 +147,12 @@ def test_static_with_a_planted_failure_stops_without_repairs(task: Path, tmp_pat
     assert not run.folder.file("submission.csv").exists()
     outcome = json.loads((run.folder.file("attempts") / "001-full" / "outcome.json").read_text())
     assert outcome["diagnoses"][0]["module"] == "code/preprocess.py"
+
+
+def test_cli_names_the_variants_when_given_another(task: Path, tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "iml.cli", "run", str(task), "--variant", "monolithic",
+                           "--run-dir", str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
+    text = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode != 0 and "Traceback" not in text
+    assert "invalid option: variant" in text and "'full', 'reactive', 'mono' or 'static'" in text, text
+    assert not (tmp_path / "run").exists()

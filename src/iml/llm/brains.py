@@ -21,6 +21,7 @@ from iml.templating import render
 
 LLM_PREPROCESS = "code/preprocess_llm.py"
 LLM_MODEL = "code/model_llm.py"
+SCRIPT = "pipeline.py"  # the mono variant repairs it whole
 TRADITIONAL_LEARNERS = ("lightgbm", "xgboost", "catboost", "linear")
 LEARNERS_OF_TRACK = {"traditional": TRADITIONAL_LEARNERS, "pretrained": TRADITIONAL_LEARNERS,
                      "custom_nn": ("mlp",), "llm": ("llm",)}
@@ -30,6 +31,9 @@ LEARNERS_OF_TRACK = {"traditional": TRADITIONAL_LEARNERS, "pretrained": TRADITIO
 SHAPES = {
     "preprocess": {"functions": ["load"], "classes": {"Preprocessor": ["fit", "transform"]}},
     "model": {"functions": [], "classes": {"Model": ["fit", "predict"]}},
+    # The mono variant's one script holds both modules and the program that runs them.
+    "script": {"functions": ["load", "train", "predict", "main"],
+               "classes": {"Preprocessor": ["fit", "transform"], "Model": ["fit", "predict"]}},
 }
 
 
@@ -45,7 +49,7 @@ def shape_problems(source: str, kind: str, classification: bool = False) -> list
                for n in tree.body if isinstance(n, ast.ClassDef)}
     problems = [f"define the module-level function {f}()" for f in spec["functions"] if f not in functions]
     methods = dict(spec["classes"])
-    if kind == "model" and classification:
+    if kind in ("model", "script") and classification:
         methods["Model"] = [*methods["Model"], "predict_proba"]
     for cls, needed in methods.items():
         if cls not in classes:
@@ -123,9 +127,11 @@ def _with_defaults(source: str) -> str:
 def repair_module(llm: LLM, module: str, source: str, diagnosis: Diagnosis, bp: Blueprint,
                   summary: TaskSummary, traceback: str = "") -> str:
     classification = bp.contract.target.classes is not None
-    kind = "preprocess" if "preprocess" in module else "model"
+    kind = "script" if module == SCRIPT else "preprocess" if "preprocess" in module else "model"
     shape = ""
-    if module == LLM_PREPROCESS:
+    if module == SCRIPT:
+        shape = render("prompts/_shape_script.j2")
+    elif module == LLM_PREPROCESS:
         shape = render("prompts/_shape_preprocess.j2", summary=summary)
     elif module == LLM_MODEL:
         shape = render("prompts/_shape_model.j2", classification=classification,

@@ -169,7 +169,8 @@ def original(run: "Run", module: str) -> str:
 def repair(run: "Run", bp: Blueprint, diagnosis: Diagnosis, tried: list[Repair]) -> tuple[Repair, str] | None:
     """An LLM-repaired module for the blamed one, or None (LLM stopped, out of tries, or no usable answer)."""
     module = diagnosis.module
-    if run.brains is None or not module.startswith("code/") or module == "code/metrics.py":
+    whole_script = run.options.variant == "mono" and module == brains.SCRIPT  # mono: the one script is the module
+    if run.brains is None or not (module.startswith("code/") or whole_script) or module == "code/metrics.py":
         return None
     if sum(1 for r in tried if r.module == module and r.action.startswith("rewritten by the LLM")) >= LLM_REPAIRS_PER_MODULE:
         return None
