@@ -19,6 +19,7 @@ from iml.perception import media
 from iml.perception.description import analyze_task
 from iml.perception.profiling import profile_task
 from iml.planning import guideline
+from iml.predicting import predict
 from iml.progress import Progress
 
 
@@ -90,6 +91,30 @@ def test_blueprint_uses_the_measured_media(tmp_path: Path) -> None:
     assert "29 of 30 rows have a file" in reasons["img"] and "1 of 29 opened files unreadable" in reasons["img"]
     assert "1 of 30 opened files unreadable" in reasons["snd"]
     assert "16000/8000 Hz" in reasons["snd"]  # commonest rate first
+
+
+def test_unspaced_script_gets_character_ngrams_on_a_tight_budget(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    phrases = ["猫が窓の近くで寝ています", "犬は公園で元気に走りました", "鳥が朝早くから歌っていました"]
+    train = pd.DataFrame({"id": range(300), "y": ["a", "b"] * 150,
+                          "text": [f"{rng.choice(phrases)}{i}番目の日記です" for i in range(300)]})
+    test = train.drop(columns="y").head(50)
+    summary = analyze_task(write_tables(tmp_path, train, test))
+    profile = profile_task(summary)
+    assert profile.column("text").script == "HIRAGANA" and profile.column("text").ascii_share < 0.3
+    plan = guideline.plan(summary, profile, 20).prep.text_columns[0]
+    assert plan.char_ngrams and "no spaces between words" in plan.reason
+    spaced = train.assign(text=[f"the cat number {i} sleeps near the window all day" for i in range(300)])
+    summary = analyze_task(write_tables(tmp_path / "spaced", spaced, spaced.drop(columns="y").head(50)))
+    assert not guideline.plan(summary, profile_task(summary), 20).prep.text_columns[0].char_ngrams
+
+
+def write_tables(folder: Path, train: pd.DataFrame, test: pd.DataFrame) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    train.to_csv(folder / "train.csv", index=False)
+    test.to_csv(folder / "test.csv", index=False)
+    (folder / "description.md").write_text("Predict `y`. Evaluation: accuracy.\n")
+    return folder
 
 
 def test_media_sizes_come_from_a_sample_but_existence_from_every_row(tmp_path: Path, monkeypatch) -> None:
@@ -251,3 +276,6 @@ def test_table_text_and_images_joined_by_id_fuse_into_one_model(tmp_path: Path) 
     floor = answers["Adopted"].value_counts(normalize=True).max()  # always the majority class
     assert (submission["Adopted"].to_numpy() == truth).mean() >= floor + 0.1
     assert "Media files" in (run_dir / "report.html").read_text()
+    # The fitted pipeline joins new rows to their images the same way.
+    again = pd.read_csv(predict(run_dir, data / "test.csv", tmp_path / "again.csv"))
+    assert again.equals(submission)

@@ -31,6 +31,8 @@ MAX_CATEGORIES = 100  # categories kept for mutual information; the rest pooled
 LEAK_THRESHOLD = 0.98
 HIGH_CARDINALITY = 50
 SCRIPT_SAMPLE = 500  # text values whose letters are classified by Unicode script
+# Scripts written without spaces between words: their text has few "words" split on spaces.
+UNSPACED_SCRIPTS = {"CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN"}
 BOOL_PAIRS = [{"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"}, {"0", "1"}]
 ID_NAME = re.compile(r"((^|[_\-\s.])(id|uuid|guid|index)$)|(^unnamed: ?0$)", re.I)
 CAMEL_ID = re.compile(r"[a-z0-9](Id|ID)$")
@@ -159,7 +161,11 @@ def _kind(name: str, col: pd.Series, n_unique: int, n_missing: int, *, given_id:
         return "datetime", date_format
     mean_words = values.str.split().str.len().mean()
     long = values.str.len().mean() > 30 or mean_words > 4
-    if long and mean_words >= 2 and n_unique / max(len(col) - n_missing, 1) > 0.5:  # words, not codes
+    varied = n_unique / max(len(col) - n_missing, 1) > 0.5
+    if long and mean_words >= 2 and varied:  # words, not codes
+        return "text", None
+    # Scripts that write no spaces pack a word into a character or two: shorter values are sentences too.
+    if varied and values.str.len().mean() > 10 and _script("".join(values.head(SCRIPT_SAMPLE))) in UNSPACED_SCRIPTS:
         return "text", None
     return "categorical", None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 
 from iml.perception.profile import ColumnProfile, MediaProfile, Profile
+from iml.perception.profiling import UNSPACED_SCRIPTS
 from iml.perception.summary import TaskSummary, TaskType
 from iml.retrieval.retriever import Checkpoint, Retrieval
 from iml.planning.blueprint import (
@@ -130,11 +131,14 @@ def _place_column(col: ColumnProfile, summary: TaskSummary, profile: Profile, pr
         keep(prep.datetime_columns, "date parts", "year, month, day, weekday, hour, day of year and epoch time")
     elif col.kind == "text":
         components = 64 if profile.n_train_rows >= 2000 else 32
-        # Character n-grams cost about a second per thousand documents: only when the budget has room.
-        chars = time_budget >= 30 + profile.n_train_rows / 250
+        # Character n-grams cost about a second per thousand documents: only when the budget has room,
+        # or when the script writes no spaces between words (then the word tokenizer sees whole sentences).
+        unspaced = col.script in UNSPACED_SCRIPTS
+        chars = unspaced or time_budget >= 30 + profile.n_train_rows / 250
         grams = "words+chars" if chars else "words"
+        language = f", {col.script} script{', no spaces between words' if unspaced else ''}" if col.script else ""
         prep.text_columns.append(TextPlan(column=col.name, svd_components=components, char_ngrams=chars,
-                                          reason=f"free text (mean {col.mean_words or 0:.0f} words): "
+                                          reason=f"free text (mean {col.mean_words or 0:.0f} words{language}): "
                                                  f"TF-IDF {grams} reduced to {components} SVD components "
                                                  "plus length/style counts"))
         prep.decisions.append(Decision(column=col.name, action="tf-idf + svd", reason=prep.text_columns[-1].reason))
