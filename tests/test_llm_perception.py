@@ -94,10 +94,15 @@ def test_summary_refinement_is_reasked_then_used(task: Path, tmp_path: Path) -> 
     ({"task_type": "regression", "metric": "rmse", "greater_is_better": False, "classes": None,
       "positive_label": None}, "regression needs a numeric target"),
     ({"metric": "rmse", "greater_is_better": False}, "metric rmse does not fit a binary task"),
-], ids=["unknown_target", "text_target_as_regression", "regression_metric"])
+    ({"submission": {"kind": "value"}}, "a binary task cannot be submitted as value"),
+], ids=["unknown_target", "text_target_as_regression", "regression_metric", "submission_kind"])
 def test_refinement_that_contradicts_the_data_is_rejected(change: dict, reason: str, task: Path,
                                                           tmp_path: Path) -> None:
-    with FakeLLMServer(responder=lambda request: json.dumps({**rules_facts(request), **change})) as server:
+    def responder(request: dict) -> str:
+        facts = rules_facts(request)
+        return json.dumps({**facts, **change, "submission": {**facts["submission"], **change.get("submission", {})}})
+
+    with FakeLLMServer(responder=responder) as server:
         run = start(task, tmp_path / "run", server.url)
         run.execute(stop_after="perceive")
 

@@ -131,6 +131,13 @@ def data_problems(summary: TaskSummary, train: pd.DataFrame, test: pd.DataFrame,
     if not fits:
         problems.append(f"metric {summary.metric} does not fit a {kind.value} task")
     sub = summary.submission
+    kinds = {TaskType.regression: {"value"}, TaskType.multilabel: {"multilabel_probabilities"},
+             TaskType.binary: {"label", "probability", "class_probabilities"},
+             TaskType.multiclass: {"label", "class_probabilities"}}[kind]
+    if sub.kind not in kinds:
+        problems.append(f"a {kind.value} task cannot be submitted as {sub.kind} (one of {sorted(kinds)})")
+    if sub.class_columns and not set(sub.class_columns.values()) <= set(summary.classes or []):
+        problems.append(f"class columns {sub.class_columns} name classes that are not {summary.classes}")
     if sample is not None and sub.columns != list(sample.columns):
         problems.append(f"submission columns {sub.columns} differ from the sample submission's {list(sample.columns)}")
     if not set(sub.prediction_columns) <= set(sub.columns):
