@@ -40,7 +40,7 @@ def bench_run(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess
         tasks / "employee-attrition" / "leaderboard.csv", index=False)
     out = base / "out"
     proc = iml("bench", tasks, "--systems", "iml,floor", "--time-budget", 12, "--tracks", "traditional",
-               "--out", out, cwd=base)
+               "--out", out, "--jobs", 2, cwd=base)
     return tasks, out, proc
 
 

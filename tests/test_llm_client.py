@@ -73,6 +73,18 @@ def test_timeout_is_retried(server) -> None:
     assert calls[0]["outcome"] == "timeout"
 
 
+def test_a_slow_provider_cannot_take_more_than_its_share_of_the_run(server) -> None:
+    """Waiting time is capped in total: each request's timeout shrinks to what is left, then the LLM stops."""
+    calls: list[dict] = []
+    server.enqueue(Scripted("slow but fine", delay_s=1.0), *[Scripted("too late", delay_s=5.0)] * 4)
+    llm = client(server.url, calls, timeout_s=30.0, time_cap_s=4.0)
+    assert llm.complete(MESSAGES, "first").text == "slow but fine"
+    with pytest.raises(LLMUnavailable, match="too slow for this budget"):
+        llm.complete(MESSAGES, "second")
+    assert [c["outcome"] for c in calls] == ["ok", "timeout", "time_exhausted"]
+    assert 3.5 < llm.seconds_used < 5.0  # the second request was cut at the cap, not at timeout_s
+
+
 def test_retries_are_bounded(server) -> None:
     server.enqueue(*[Scripted(status=500)] * 3)
     with pytest.raises(LLMUnavailable, match="failed 3 times"):

@@ -164,7 +164,8 @@ class LLM:
     def __init__(self, spec: str | LLMSpec, base_url: str | None = None, max_cost: float | None = None,
                  prices_file: str | None = None, on_call: Callable[[dict], None] | None = None,
                  attempts: int = 4, backoff_s: float = 1.0, timeout_s: float = 120.0, reasks: int = 2,
-                 spent_usd: float = 0.0, temperature: float | None = 0.2):
+                 spent_usd: float = 0.0, temperature: float | None = 0.2, time_cap_s: float | None = None,
+                 seconds_used: float = 0.0):
         self.spec = spec if isinstance(spec, LLMSpec) else LLMSpec.parse(spec)
         provider = PROVIDERS[self.spec.provider]
         self.base_url = base_url or provider.base_url
@@ -181,6 +182,9 @@ class LLM:
         self.spent_usd = spent_usd
         self.on_call = on_call or (lambda record: None)
         self.attempts, self.backoff_s, self.reasks = attempts, backoff_s, reasks
+        # Seconds of waiting on the provider the whole run may spend: a slow local model must not
+        # eat the time the expert needs to train (a timed-out request may still hold the server).
+        self.timeout_s, self.time_cap_s, self.seconds_used = timeout_s, time_cap_s, seconds_used
         self.temperature = temperature
         self._completions: list[int] = []
         self.protocol = provider.protocol
@@ -212,7 +216,7 @@ class LLM:
                       "spent_usd": round(self.spent_usd, 6), **fields})
 
     # -- one completion, transport faults retried -------------------------------------
-    def _create(self, messages: list[dict]) -> tuple[str, int, int]:
+    def _create(self, messages: list[dict], timeout: float) -> tuple[str, int, int]:
         """One request to the provider: (text, prompt tokens, completion tokens)."""
         if self.protocol == "anthropic":
             # The Messages API takes the system prompt apart from the turns. No temperature: recent SDKs
@@ -221,12 +225,13 @@ class LLM:
             turns = [{"role": m["role"], "content": m["content"]} for m in messages if m["role"] != "system"]
             kwargs = {"system": system} if system else {}
             response = self._client.messages.create(model=self.spec.model, max_tokens=ANTHROPIC_MAX_TOKENS,
-                                                    messages=turns, **kwargs)
+                                                    messages=turns, timeout=timeout, **kwargs)
             text = "".join(getattr(b, "text", "") for b in (response.content or []) if getattr(b, "type", "") == "text")
             usage = getattr(response, "usage", None)
             return (text, int(getattr(usage, "input_tokens", 0) or 0), int(getattr(usage, "output_tokens", 0) or 0))
         kwargs = {"temperature": self.temperature} if self.temperature is not None else {}
-        response = self._client.chat.completions.create(model=self.spec.model, messages=messages, **kwargs)
+        response = self._client.chat.completions.create(model=self.spec.model, messages=messages, timeout=timeout,
+                                                        **kwargs)
         usage = getattr(response, "usage", None)
         choices = getattr(response, "choices", None) or []
         text = (choices[0].message.content or "") if choices else ""
@@ -241,9 +246,10 @@ class LLM:
                 raise BudgetExhausted(f"the next LLM call ({purpose}) would cross --max-cost "
                                       f"${self.max_cost:.4f} (spent ${self.spent_usd:.4f}).",
                                       hint="raise --max-cost; the run goes on with the expert brain")
+            timeout = self._request_timeout(purpose, attempt)
             began = time.monotonic()
             try:
-                text, prompt_tokens, completion_tokens = self._create(messages)
+                text, prompt_tokens, completion_tokens = self._create(messages, timeout)
             except (sdk.RateLimitError, sdk.InternalServerError, sdk.APITimeoutError, sdk.APIConnectionError) as exc:
                 # Subclasses count as their parent (anthropic's 529 OverloadedError is a server error).
                 outcome = next((name for cls, name in ((sdk.RateLimitError, "rate_limited"),
@@ -251,6 +257,7 @@ class LLM:
                                                         (sdk.APITimeoutError, "timeout")) if isinstance(exc, cls)),
                                "connection_error")
                 last = f"{outcome}: {_short(exc)}"
+                self.seconds_used += time.monotonic() - began
                 self._log(purpose, outcome, attempt, latency_s=round(time.monotonic() - began, 3), error=_short(exc))
                 self._sleep(attempt)
                 continue
@@ -267,6 +274,7 @@ class LLM:
                 self._sleep(attempt)
                 continue
             latency = round(time.monotonic() - began, 3)
+            self.seconds_used += latency
             cost = self.cost(prompt_tokens, completion_tokens)
             self.spent_usd += cost or 0.0
             self._completions.append(completion_tokens)
@@ -284,6 +292,17 @@ class LLM:
             raise LLMUnavailable(f"{self.spec} at {self.base_url} failed {self.attempts} times: {last}",
                                  hint="check that the server runs (`iml doctor`); the run goes on with the expert")
         raise ReplyInvalid(f"{self.spec} gave no usable reply for {purpose} in {self.attempts} attempts: {last}")
+
+    def _request_timeout(self, purpose: str, attempt: int) -> float:
+        if self.time_cap_s is None:
+            return self.timeout_s
+        left = self.time_cap_s - self.seconds_used
+        if left < 2.0:
+            self._log(purpose, "time_exhausted", attempt, seconds_used=round(self.seconds_used, 1))
+            raise LLMUnavailable(f"LLM calls have used the {self.time_cap_s:.0f}s of the run's time budget they "
+                                 f"may take ({self.spec} at {self.base_url} is too slow for this budget).",
+                                 hint="raise --time-budget or use a faster model; the run goes on with the expert")
+        return min(self.timeout_s, left)
 
     def _sleep(self, attempt: int) -> None:
         if attempt < self.attempts:

@@ -50,10 +50,14 @@ TYPICAL_TOKENS = {"describe": (2500, 500), "retrieve": (1200, 200), "guideline_b
                   "coder_model": (900, 1200), "debugger_repair": (3000, 1500), "comparison_explain": (400, 150)}
 
 
-def make_llm(options: RunOptions, on_call=None, spent_usd: float = 0.0) -> LLM:
+# At most this share of the run's time budget goes to waiting on the LLM; the rest is the expert's to train.
+LLM_TIME_SHARE = 0.4
+
+
+def make_llm(options: RunOptions, on_call=None, spent_usd: float = 0.0, seconds_used: float = 0.0) -> LLM:
     return LLM(options.llm, base_url=options.llm_base_url, max_cost=options.max_cost, prices_file=options.llm_prices,
                on_call=on_call, backoff_s=options.llm_retry_wait, timeout_s=options.llm_timeout,
-               spent_usd=spent_usd)
+               spent_usd=spent_usd, time_cap_s=LLM_TIME_SHARE * options.time_budget, seconds_used=seconds_used)
 
 
 def connect(folder: RunFolder, options: RunOptions) -> LLMBrains | None:
@@ -61,9 +65,12 @@ def connect(folder: RunFolder, options: RunOptions) -> LLMBrains | None:
     if options.llm == "none":
         return None
     events = folder.events()
-    spent = sum(e.get("cost_usd") or 0.0 for e in events if e["event"] == "llm_call")
+    calls = [e for e in events if e["event"] == "llm_call"]
+    spent = sum(e.get("cost_usd") or 0.0 for e in calls)
+    waited = sum(e.get("latency_s") or 0.0 for e in calls)
     stopped = next((e["reason"] for e in events if e["event"] == "llm_stopped"), None)
-    llm = make_llm(options, on_call=lambda record: folder.event("llm_call", **record), spent_usd=spent)
+    llm = make_llm(options, on_call=lambda record: folder.event("llm_call", **record), spent_usd=spent,
+                   seconds_used=waited)
     return LLMBrains(llm, folder.event, stopped=stopped)
 
 
