@@ -169,6 +169,33 @@ def test_corrupt_truncated_and_missing_media_become_flagged_rows_and_a_log_line(
     assert "img: 2 of 24 files missing or unreadable" in logged and "snd: 1 of 24 files" in logged
 
 
+def test_files_split_over_train_and_test_folders_are_found_for_every_row(tmp_path: Path) -> None:
+    """Kaggle's other layout: train/<id>.png and test/<id>.png, by id or by a column of bare file names."""
+    rng = np.random.default_rng(0)
+    rows = [{"id": f"x{i:03d}", "label": ["a", "b"][i % 2]} for i in range(40)]
+    for i, row in enumerate(rows):
+        split = "train" if i < 30 else "test"
+        (tmp_path / split).mkdir(exist_ok=True)
+        image(rng, i % 2, (16, 16)).save(tmp_path / split / f"{row['id']}.png")
+    frame = pd.DataFrame(rows)
+    by_id = write_tables(tmp_path, frame.iloc[:30], frame.iloc[30:].drop(columns="label"))
+    summary = analyze_task(by_id)
+    assert [(m.column, m.folders, m.pattern) for m in summary.media] == [("id", ["test", "train"], "{}.png")]
+    assert profile_task(summary).media[0].n_found == 40
+    named = frame.assign(file=frame["id"] + ".png")
+    by_name = write_tables(tmp_path, named.iloc[:30], named.iloc[30:].drop(columns="label"))
+    summary = analyze_task(by_name)
+    assert [(m.column, m.folders, m.pattern) for m in summary.media] == [("file", ["train", "test"], None)]
+    profile = profile_task(summary)
+    assert profile.media[0].n_found == 40 and profile.media[0].n_missing == 0
+    bp = guideline.plan(summary, profile, 60, tracks=("traditional",))
+    preprocess = load_generated(coder.write_preprocess(bp, summary), tmp_path)
+    raw = preprocess.load(by_name)
+    for part in (raw.train, raw.test):
+        X = preprocess.Preprocessor().fit(raw.train).transform(part)
+        assert (X["file__unreadable"] == 0).all()
+
+
 # ---------------------------------------------------------------- pretrained image and audio encoders
 
 needs_transformers = pytest.mark.skipif(importlib.util.find_spec("transformers") is None

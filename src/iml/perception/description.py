@@ -434,30 +434,37 @@ def _find_media(train, test, root: Path, targets, id_col, ev) -> list[MediaRef]:
             continue
         for modality, exts in MODALITY_EXT.items():
             if values.str.lower().str.endswith(exts).mean() >= 0.9:
-                folder = _media_folder(values, root)
-                refs.append(MediaRef(column=str(col), folder=folder, modality=modality))
-                _note(ev, "media", f"{col} ({modality}, folder {folder})", "value_types",
+                test_values = test[col].dropna().astype(str).head(1) if col in test.columns else values.head(0)
+                folders = _media_folders(values, test_values, root)
+                refs.append(MediaRef(column=str(col), folder=folders[0] if folders else None,
+                                     other_folders=folders[1:], modality=modality))
+                _note(ev, "media", f"{col} ({modality}, folder {', '.join(folders) or None})", "value_types",
                       f"values are file paths ending in {modality} extensions")
     # Folders no column names may still belong to the rows: file names that start with a key's values.
     keys = [c for c in test.columns if c in train.columns and c not in targets and train[c].is_unique
             and (_is_text(train[c]) or pd.api.types.is_integer_dtype(train[c]))]
     keys = sorted(keys, key=lambda c: c != id_col)  # the id column is the likeliest key
-    referenced = {r.folder.split("/")[0] for r in refs if r.folder}
-    for key, folder, pattern, modality, coverage in find_joins(train, test, root, keys, referenced):
-        refs.append(MediaRef(column=str(key), folder=folder, modality=modality, pattern=pattern))
-        _note(ev, "media", f"{folder}/{pattern.replace('{}', '<' + str(key) + '>')} ({modality})", "value_types",
-              f"no column names these files; {coverage:.0%} of sampled {key} values start a file name in {folder}/")
+    referenced = {f.split("/")[0] for r in refs for f in r.folders}
+    for key, folders, pattern, modality, coverage in find_joins(train, test, root, keys, referenced):
+        refs.append(MediaRef(column=str(key), folder=folders[0], other_folders=folders[1:], modality=modality,
+                             pattern=pattern))
+        where = " and ".join(f"{f}/" for f in folders)
+        _note(ev, "media", f"{where}{pattern.replace('{}', '<' + str(key) + '>')} ({modality})", "value_types",
+              f"no column names these files; {coverage:.0%} of sampled train and test {key} values "
+              f"start a file name in {where}")
     return refs
 
 
-def _media_folder(values: pd.Series, root: Path) -> str | None:
+def _media_folders(values: pd.Series, test_values: pd.Series, root: Path) -> list[str]:
+    """The folder the paths share, or for bare file names the sub-folders holding train's and test's first."""
     parents = values.map(lambda v: Path(v).parent.as_posix())
     common = parents.mode().iloc[0]
     if common not in ("", "."):
-        return common
-    # bare file names: look for the sub-folder that holds the first one
-    first = values.iloc[0]
-    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
-        if (sub / first).exists():
-            return sub.name
-    return None
+        return [common]
+    found = []
+    for first in [*values.head(1), *test_values.head(1)]:
+        for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+            if (sub / first).exists() and sub.name not in found:
+                found.append(sub.name)
+                break
+    return found

@@ -31,8 +31,9 @@ EXAMPLES = 5  # file names quoted for missing or unreadable files
 
 # ---------------------------------------------------------------- where the files are
 
-def resolve(data_dir: Path, value, folder: str | None, pattern: str | None) -> Path | None:
-    """The file a cell names: the value (through the pattern) under the data folder, else under ``folder``.
+def resolve(data_dir: Path, value, folders: list[str], pattern: str | None) -> Path | None:
+    """The file a cell names: the value (through the pattern) under the data folder, else under the first
+    of ``folders`` that holds it; a missing file is reported as the table names it.
 
     Generated preprocessing resolves paths the same way (code/preprocess.py, ``_media_path``).
     """
@@ -40,34 +41,52 @@ def resolve(data_dir: Path, value, folder: str | None, pattern: str | None) -> P
         return None
     name = (pattern or "{}").format(_key_text(value))
     direct = data_dir / name
-    if direct.exists() or not folder:
+    if direct.exists():
         return direct
-    inside = data_dir / folder / name
-    return inside if inside.exists() else direct  # a missing file is reported as the table names it
+    return next((data_dir / f / name for f in folders if (data_dir / f / name).exists()), direct)
 
 
 def find_joins(train: pd.DataFrame, test: pd.DataFrame, root: Path, keys: list[str],
-               referenced: set[str]) -> list[tuple[str, str, str, str, float]]:
-    """(key column, folder, pattern, modality, coverage) for each media folder that no column
-    references but whose file names start with a key column's values."""
-    joins = []
+               referenced: set[str]) -> list[tuple[str, list[str], str, str, float]]:
+    """(key column, folders, pattern, modality, coverage) for media that no column references but whose
+    file names start with a key column's values. The files may sit in one folder or be split over
+    several (train/ and test/): a join must find files for most train rows and most test rows."""
+    listings: dict[str, tuple[str, list[str]]] = {}  # folder -> (modality, sorted file names)
     for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
-        if folder.name in referenced:
-            continue
-        names = sorted(e.name for e in os.scandir(folder) if e.is_file())
-        modality = _folder_modality(names)
-        if modality is None:
-            continue
+        if folder.name not in referenced:
+            names = sorted(e.name for e in os.scandir(folder) if e.is_file())
+            modality = _folder_modality(names)
+            if modality:
+                listings[folder.name] = (modality, names)
+    joins, used = [], set()
+    for modality in MODALITY_EXT:
+        folders = [f for f, (m, _) in listings.items() if m == modality]
         best = None
         for key in keys:
-            values = pd.concat([train[key], test[key]]).dropna()
-            values = values.sample(min(JOIN_SAMPLE, len(values)), random_state=0) if len(values) else values
-            pattern, coverage = _join_pattern([_key_text(v) for v in values], names)
-            if pattern and coverage >= JOIN_MIN_COVERAGE and (best is None or coverage > best[4]):
-                best = (key, folder.name, pattern, modality, coverage)
-        if best:
+            samples = [_key_sample(frame[key]) for frame in (train, test)]
+            pattern, _ = _join_pattern(samples[0] + samples[1], sorted(n for f in folders for n in listings[f][1]))
+            if pattern is None:
+                continue
+            holding = [f for f in folders if _covered(samples[0] + samples[1], pattern, set(listings[f][1])) > 0]
+            names = {n for f in holding for n in listings[f][1]}
+            coverage = min(_covered(sample, pattern, names) for sample in samples)
+            if coverage >= JOIN_MIN_COVERAGE and (best is None or coverage > best[4]):
+                best = (key, holding, pattern, modality, coverage)
+        if best and not used & set(best[1]):
+            used |= set(best[1])
             joins.append(best)
     return joins
+
+
+def _key_sample(values: pd.Series) -> list[str]:
+    values = values.dropna()
+    values = values.sample(min(JOIN_SAMPLE, len(values)), random_state=0) if len(values) else values
+    return [_key_text(v) for v in values]
+
+
+def _covered(keys: list[str], pattern: str, names: set[str]) -> float:
+    """Share of keys whose file name (through the pattern) is among names."""
+    return sum(pattern.format(k) in names for k in keys) / len(keys) if keys else 0.0
 
 
 def _folder_modality(names: list[str]) -> str | None:
@@ -106,11 +125,12 @@ def _key_text(value) -> str:
 
 # ---------------------------------------------------------------- what the files are like
 
-def profile_media(modality: str, column: str, values: pd.Series, data_dir: Path, folder: str | None = None,
+def profile_media(modality: str, column: str, values: pd.Series, data_dir: Path, folders: list[str] | None = None,
                   pattern: str | None = None) -> MediaProfile:
     """Existence of every row's file; sizes or durations and readability on a sample of the found files."""
     notes: list[str] = []
-    paths = [resolve(data_dir, v, folder, pattern) for v in values]
+    folders = folders or []
+    paths = [resolve(data_dir, v, folders, pattern) for v in values]
     present = [p for p in paths if p is not None and p.is_file()]
     absent = [p for p in paths if p is None or not p.is_file()]
     n_empty = sum(p is None for p in paths)
@@ -148,9 +168,10 @@ def profile_media(modality: str, column: str, values: pd.Series, data_dir: Path,
         notes.append(f"{len(truncated)} truncated (fewer bytes than the header says; read as far as they go), "
                      f"e.g. {', '.join(truncated[:EXAMPLES])}")
     if pattern:
-        notes.append(f"files joined by {column}: {folder}/{pattern.replace('{}', '<' + column + '>')}")
+        where = " or ".join(f"{f}/" for f in folders)
+        notes.append(f"files joined by {column}: {where}{pattern.replace('{}', '<' + column + '>')}")
     return MediaProfile(
-        modality=modality, column=column, folder=folder, pattern=pattern, n_rows=len(paths),
+        modality=modality, column=column, folders=folders, pattern=pattern, n_rows=len(paths),
         n_found=len(present), n_missing=len(absent),
         missing_examples=[_relative(p, data_dir) for p in absent if p is not None][:EXAMPLES],
         n_opened=len(sampled), n_unreadable=len(unreadable), unreadable_examples=unreadable[:EXAMPLES],

@@ -24,7 +24,7 @@ class MediaProfile(BaseModel):
 
     modality: Literal["image", "audio"]
     column: str  # the column naming the files; for a join, the key column whose values start the file names
-    folder: str | None = None  # sub-folder searched when a value is not a path from the data folder
+    folders: list[str] = []  # sub-folders searched when a value is not a path from the data folder
     pattern: str | None = None  # file name from the value, '{}' standing for it; None: the value is the path
     n_rows: int  # train + test rows
     n_found: int  # rows whose file exists (every row checked)

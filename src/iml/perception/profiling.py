@@ -290,11 +290,11 @@ def _media_profiles(summary: TaskSummary, columns: list[ColumnProfile], train: p
             ref = refs.get((col.name, None))
             values = pd.concat([train[col.name], test[col.name]], ignore_index=True)
             out.append(profile_media(col.kind.removesuffix("_path"), col.name, values, data_dir,
-                                     folder=ref.folder if ref else None))
+                                     folders=ref.folders if ref else []))
     for ref in summary.media:
         if ref.pattern is not None and ref.column in train.columns and ref.column in test.columns:
             values = pd.concat([train[ref.column], test[ref.column]], ignore_index=True)
-            out.append(profile_media(ref.modality, ref.column, values, data_dir, ref.folder, ref.pattern))
+            out.append(profile_media(ref.modality, ref.column, values, data_dir, ref.folders, ref.pattern))
     return out
 
 

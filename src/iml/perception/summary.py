@@ -66,6 +66,12 @@ class MediaRef(BaseModel):
     # File name from the column's value, '{}' standing for it (e.g. '{}-1.jpg' in folder 'images');
     # None when the value is itself the file's path or name.
     pattern: str | None = None
+    # Further sub-folders holding some of the files (Kaggle's train/ and test/ beside each other).
+    other_folders: list[str] = []
+
+    @property
+    def folders(self) -> list[str]:
+        return ([self.folder] if self.folder else []) + self.other_folders
 
 
 class TaskSummary(BaseModel):

@@ -39,7 +39,7 @@ class MediaJoin(_Strict):
 
     column: str  # the file-path column the preprocessing adds (not in the data)
     key: str  # the table column whose values start the file names
-    folder: str
+    folders: list[str]  # sub-folders holding the files (several when split, e.g. train/ and test/)
     pattern: str  # file name from the key value, '{}' standing for it
     modality: Literal["image", "audio"]
 
@@ -55,7 +55,7 @@ class PrepPlan(_Strict):
     image_columns: list[str] = []  # file paths: thumbnail pixels, colour statistics, gradient histograms
     audio_columns: list[str] = []  # file paths: MFCC statistics
     media_joins: list[MediaJoin] = []  # media reached through a key column; read like image/audio columns
-    media_folders: dict[str, str] = {}  # media column -> sub-folder tried when a value is a bare file name
+    media_folders: dict[str, list[str]] = {}  # media column -> sub-folders tried for bare file names
     image_side: int = Field(16, ge=4, le=64)  # thumbnail / pixel-grid side, from the images' measured sizes
     pretrained_text: str | None = None  # encoder location for the pretrained track's text embeddings
     pretrained_image: str | None = None  # vision encoder location for the pretrained track's image embeddings

@@ -174,8 +174,8 @@ def _plan_media(summary: TaskSummary, profile: Profile, prep: PrepPlan) -> None:
             modality = col.kind.removesuffix("_path")
             (prep.image_columns if modality == "image" else prep.audio_columns).append(col.name)
             ref = next((m for m in summary.media if m.column == col.name and m.pattern is None), None)
-            if ref and ref.folder:
-                prep.media_folders[col.name] = ref.folder
+            if ref and ref.folders:
+                prep.media_folders[col.name] = ref.folders
             prep.decisions.append(Decision(column=col.name, action=f"{modality} features",
                                            reason=_media_reason(modality, facts.get((col.name, None)), prep.image_side)))
     for ref in summary.media:
@@ -185,12 +185,13 @@ def _plan_media(summary: TaskSummary, profile: Profile, prep: PrepPlan) -> None:
         while name in used:  # the added column must not shadow a real one
             name += "_"
         used.add(name)
-        prep.media_joins.append(MediaJoin(column=name, key=ref.column, folder=ref.folder, pattern=ref.pattern,
+        prep.media_joins.append(MediaJoin(column=name, key=ref.column, folders=ref.folders, pattern=ref.pattern,
                                           modality=ref.modality))
         item = facts.get((ref.column, ref.pattern))
         prep.decisions.append(Decision(
             column=name, action=f"{ref.modality} features (joined)",
-            reason=f"{ref.folder}/{ref.pattern.replace('{}', '<' + ref.column + '>')} per row; "
+            reason=f"{' or '.join(f + '/' for f in ref.folders)}{ref.pattern.replace('{}', '<' + ref.column + '>')} "
+                   "per row; "
                    + _media_reason(ref.modality, item, prep.image_side)))
 
 
