@@ -167,7 +167,20 @@ class Run:
             if not diagnoses:
                 self.progress.info("verification passed on a row sample")
                 return
+            if all(d.cause == "timeout" for d in diagnoses) and self._verify_time_spent():
+                # A sample that keeps running out of time on a busy machine is not a defect to repair
+                # round after round: the full run has its own per-candidate time limits.
+                self.folder.event("verification_cut", reason="the sample runs timed out and have used half "
+                                                             "the time budget; the full run goes ahead")
+                self.progress.warn("the sample runs keep timing out; going on to the full run")
+                return
             self._repair(diagnoses, stage="verification")
+
+    def _verify_time_spent(self) -> bool:
+        """Half the budget is gone and a repair has already been tried against a sample timeout."""
+        timeouts = [e for e in self.folder.events() if e["event"] == "verification_failed"
+                    and all(d["cause"] == "timeout" for d in e["diagnoses"])]
+        return bool(timeouts) and self.deadline - time.monotonic() < 0.5 * self.options.time_budget
 
     def _repair(self, diagnoses: list[Diagnosis], stage: str) -> None:
         """Blame the first failure's module and apply the next repair to it; raise when out of rounds or ideas."""
