@@ -85,6 +85,27 @@ def test_a_slow_provider_cannot_take_more_than_its_share_of_the_run(server) -> N
     assert 3.5 < llm.seconds_used < 5.0  # the second request was cut at the cap, not at timeout_s
 
 
+def test_reply_length_is_capped_per_purpose(server) -> None:
+    server.enqueue("short", "free")
+    llm = client(server.url, reply_caps={"describe": 100})
+    llm.complete(MESSAGES, "describe")
+    llm.complete(MESSAGES, "other")
+    assert server.requests[0]["max_tokens"] == 100
+    assert "max_tokens" not in server.requests[1]
+
+
+def test_compatible_servers_get_reply_caps_but_openai_itself_does_not(monkeypatch, tmp_path) -> None:
+    from iml.llm.mode import REPLY_CAPS, make_llm
+    from iml.options import RunOptions
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    base = dict(data_dir=str(tmp_path), time_budget=100)
+    assert make_llm(RunOptions(llm="openai:gpt-4o", **base)).reply_caps == {}
+    local = make_llm(RunOptions(llm="openai:gemma3", llm_base_url="http://localhost:8080/v1", **base))
+    assert local.reply_caps == REPLY_CAPS and local.time_cap_s == pytest.approx(40)
+    assert make_llm(RunOptions(llm="llamacpp:gemma3", **base)).reply_caps["describe"] >= 1000
+
+
 def test_retries_are_bounded(server) -> None:
     server.enqueue(*[Scripted(status=500)] * 3)
     with pytest.raises(LLMUnavailable, match="failed 3 times"):

@@ -165,7 +165,7 @@ class LLM:
                  prices_file: str | None = None, on_call: Callable[[dict], None] | None = None,
                  attempts: int = 4, backoff_s: float = 1.0, timeout_s: float = 120.0, reasks: int = 2,
                  spent_usd: float = 0.0, temperature: float | None = 0.2, time_cap_s: float | None = None,
-                 seconds_used: float = 0.0):
+                 seconds_used: float = 0.0, reply_caps: dict[str, int] | None = None):
         self.spec = spec if isinstance(spec, LLMSpec) else LLMSpec.parse(spec)
         provider = PROVIDERS[self.spec.provider]
         self.base_url = base_url or provider.base_url
@@ -185,6 +185,8 @@ class LLM:
         # Seconds of waiting on the provider the whole run may spend: a slow local model must not
         # eat the time the expert needs to train (a timed-out request may still hold the server).
         self.timeout_s, self.time_cap_s, self.seconds_used = timeout_s, time_cap_s, seconds_used
+        # Longest reply (tokens) per purpose: a small model that rambles stops there instead of at its context end.
+        self.reply_caps = reply_caps or {}
         self.temperature = temperature
         self._completions: list[int] = []
         self.protocol = provider.protocol
@@ -216,7 +218,7 @@ class LLM:
                       "spent_usd": round(self.spent_usd, 6), **fields})
 
     # -- one completion, transport faults retried -------------------------------------
-    def _create(self, messages: list[dict], timeout: float) -> tuple[str, int, int]:
+    def _create(self, messages: list[dict], timeout: float, cap: int | None) -> tuple[str, int, int]:
         """One request to the provider: (text, prompt tokens, completion tokens)."""
         if self.protocol == "anthropic":
             # The Messages API takes the system prompt apart from the turns. No temperature: recent SDKs
@@ -224,12 +226,14 @@ class LLM:
             system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
             turns = [{"role": m["role"], "content": m["content"]} for m in messages if m["role"] != "system"]
             kwargs = {"system": system} if system else {}
-            response = self._client.messages.create(model=self.spec.model, max_tokens=ANTHROPIC_MAX_TOKENS,
+            response = self._client.messages.create(model=self.spec.model, max_tokens=cap or ANTHROPIC_MAX_TOKENS,
                                                     messages=turns, timeout=timeout, **kwargs)
             text = "".join(getattr(b, "text", "") for b in (response.content or []) if getattr(b, "type", "") == "text")
             usage = getattr(response, "usage", None)
             return (text, int(getattr(usage, "input_tokens", 0) or 0), int(getattr(usage, "output_tokens", 0) or 0))
         kwargs = {"temperature": self.temperature} if self.temperature is not None else {}
+        if cap:
+            kwargs["max_tokens"] = cap
         response = self._client.chat.completions.create(model=self.spec.model, messages=messages, timeout=timeout,
                                                         **kwargs)
         usage = getattr(response, "usage", None)
@@ -249,7 +253,7 @@ class LLM:
             timeout = self._request_timeout(purpose, attempt)
             began = time.monotonic()
             try:
-                text, prompt_tokens, completion_tokens = self._create(messages, timeout)
+                text, prompt_tokens, completion_tokens = self._create(messages, timeout, self.reply_caps.get(purpose))
             except (sdk.RateLimitError, sdk.InternalServerError, sdk.APITimeoutError, sdk.APIConnectionError) as exc:
                 # Subclasses count as their parent (anthropic's 529 OverloadedError is a server error).
                 outcome = next((name for cls, name in ((sdk.RateLimitError, "rate_limited"),

@@ -32,7 +32,7 @@ from iml.integration.debugger import Repair
 from iml.integration.diagnosis import Diagnosis
 from iml.llm import brains, perceive as perceive_brains
 from iml.llm.brains import LLM_MODEL, LLM_PREPROCESS, LLMBrains
-from iml.llm.client import LLM
+from iml.llm.client import LLM, PROVIDERS, LLMSpec
 from iml.options import RunOptions
 from iml.planning.blueprint import Blueprint, Candidate
 from iml.retrieval.retriever import Retrieval, catalog
@@ -52,12 +52,20 @@ TYPICAL_TOKENS = {"describe": (2500, 500), "retrieve": (1200, 200), "guideline_b
 
 # At most this share of the run's time budget goes to waiting on the LLM; the rest is the expert's to train.
 LLM_TIME_SHARE = 0.4
+# Reply caps, twice the typical reply. OpenAI's own endpoint gets none: its reasoning models refuse max_tokens.
+REPLY_CAPS = {purpose: max(1024, 2 * completion) for purpose, (_, completion) in TYPICAL_TOKENS.items()}
 
 
 def make_llm(options: RunOptions, on_call=None, spent_usd: float = 0.0, seconds_used: float = 0.0) -> LLM:
     return LLM(options.llm, base_url=options.llm_base_url, max_cost=options.max_cost, prices_file=options.llm_prices,
                on_call=on_call, backoff_s=options.llm_retry_wait, timeout_s=options.llm_timeout,
-               spent_usd=spent_usd, time_cap_s=LLM_TIME_SHARE * options.time_budget, seconds_used=seconds_used)
+               spent_usd=spent_usd, time_cap_s=LLM_TIME_SHARE * options.time_budget, seconds_used=seconds_used,
+               reply_caps=None if _openai_itself(options) else REPLY_CAPS)
+
+
+def _openai_itself(options: RunOptions) -> bool:
+    spec = LLMSpec.parse(options.llm)
+    return spec.provider == "openai" and options.llm_base_url in (None, PROVIDERS["openai"].base_url)
 
 
 def connect(folder: RunFolder, options: RunOptions) -> LLMBrains | None:
