@@ -17,8 +17,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# No hard wrapping: messages carry paths and commands that people copy; the terminal wraps them.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(exc: IMLError) -> None:
@@ -198,7 +199,7 @@ def bench(
         cells = run_bench(tasks_dir, out_dir, settings, on_cell=show)
     except IMLError as exc:
         _fail(exc)
-    out.print(markdown_report(cells, time_budget), soft_wrap=True)
+    out.print(markdown_report(cells, time_budget))
 
 
 @app.command()

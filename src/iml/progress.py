@@ -19,7 +19,7 @@ PHASE_TITLES = {
 
 class Progress:
     def __init__(self, console: Console | None = None, quiet: bool = False):
-        self.console = console or Console(stderr=True, highlight=False)
+        self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
         self.quiet = quiet
         self.started = time.monotonic()
 

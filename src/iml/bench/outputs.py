@@ -91,14 +91,14 @@ def plot_pnorm(cells: list[BenchCell], path: Path) -> None:
     by = {(c.task, c.column): c.p_norm for c in cells}
     width = 0.8 / max(1, len(columns))
     x = np.arange(len(tasks))
-    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(tasks) + 2), 4))
+    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(tasks) + 4), 4))
     for i, col in enumerate(columns):
         ax.bar(x + i * width - 0.4 + width / 2, [by.get((t, col), 0.0) for t in tasks], width, label=col)
     ax.set_xticks(x, tasks, rotation=20, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("P_norm")
     ax.set_title("P_norm per task and system")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: bars reach 1.0
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -17,11 +17,13 @@ def main() -> None:
 
     spec = load_spec()
     X, y, test, ids = read_frames(spec)
-    # FLAML encodes object columns itself; it needs them as pandas categories or strings.
-    for col in X.columns:
-        if X[col].dtype == object:
-            X[col] = X[col].astype("category")
-            test[col] = pd.Categorical(test[col], categories=X[col].cat.categories)
+    # FLAML's own data transformer is what its users get (it drops all-unique string columns, encodes
+    # the other strings as categories, expands datetimes), but it knows strings by the object dtype
+    # only, and pandas 3 reads them as its own string dtype.
+    for frame in (X, test):
+        for col in frame.columns:
+            if pd.api.types.is_string_dtype(frame[col]) and not pd.api.types.is_object_dtype(frame[col]):
+                frame[col] = frame[col].astype(object)
     task = "regression" if spec["task_type"] == "regression" else "classification"
     automl = AutoML()
     automl.fit(X_train=X, y_train=y, task=task, metric=METRICS.get(spec["metric"], "auto"),

@@ -43,7 +43,21 @@ def read_frames(spec: dict) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.S
         y = np.log1p(y.clip(lower=0))  # the metric is RMSE in log space: fit there
     drop = [c for c in (label, id_col) if c in train.columns]
     features = [c for c in train.columns if c not in drop and c in test.columns]
-    return train[features], y, test[features], test[id_col]
+    X, X_test = train[features].copy(), test[features].copy()
+    for col in features:
+        if _looks_like_dates(X[col]):  # what a user would do with read_csv(parse_dates=...)
+            X[col] = pd.to_datetime(X[col], errors="coerce")
+            X_test[col] = pd.to_datetime(X_test[col], errors="coerce")
+    return X, y, X_test, test[id_col]
+
+
+def _looks_like_dates(column: pd.Series) -> bool:
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+        return False
+    sample = column.dropna().astype(str).head(200)
+    if sample.empty or not sample.str.contains(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").mean() > 0.95:
+        return False
+    return pd.to_datetime(sample, errors="coerce").notna().mean() > 0.95
 
 
 def write_submission(spec: dict, ids: pd.Series, values=None, proba: pd.DataFrame | None = None) -> None:
