@@ -93,14 +93,20 @@ def _modality(prep: PrepPlan, summary: TaskSummary) -> str:
     return kinds[0] if kinds else "tabular"
 
 
-def _plan_prep(summary: TaskSummary, profile: Profile, time_budget: float) -> PrepPlan:
-    prep = PrepPlan(id_column=summary.id_column, onehot_max_levels=ONEHOT_MAX_LEVELS)
+def _input_columns(summary: TaskSummary, profile: Profile, prep: PrepPlan):
+    """The columns a model may read; one absent from the test file is dropped, with the reason."""
     for col in profile.columns:
         if col.name in summary.target_columns:
             continue
         if not col.in_test:
             prep.dropped.append(Decision(column=col.name, action="drop", reason="absent from the test file"))
             continue
+        yield col
+
+
+def _plan_prep(summary: TaskSummary, profile: Profile, time_budget: float) -> PrepPlan:
+    prep = PrepPlan(id_column=summary.id_column, onehot_max_levels=ONEHOT_MAX_LEVELS)
+    for col in _input_columns(summary, profile, prep):
         _place_column(col, summary, profile, prep, time_budget)
     _plan_media(summary, profile, prep)
     if summary.metric == "rmsle":
@@ -348,12 +354,8 @@ def default_plan(summary: TaskSummary, profile: Profile, time_budget: float) -> 
     submission must still be valid and the verifier still checks it.
     """
     prep = PrepPlan(id_column=summary.id_column, onehot_max_levels=ONEHOT_MAX_LEVELS)
-    for col in profile.columns:
-        if col.name in summary.target_columns:
-            continue
-        if not col.in_test:
-            prep.dropped.append(Decision(column=col.name, action="drop", reason="absent from the test file"))
-        elif col.name == summary.id_column:
+    for col in _input_columns(summary, profile, prep):
+        if col.name == summary.id_column:
             prep.dropped.append(Decision(column=col.name, action="drop", reason="the submission's id column"))
         elif col.kind == "numeric":
             prep.numeric_columns.append(col.name)
