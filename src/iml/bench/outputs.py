@@ -31,7 +31,7 @@ def _entry(cell: BenchCell | None) -> str:
     if not cell.supported:
         return "unsupported (0)"
     if not cell.valid:
-        return f"invalid (0)"
+        return "invalid (0)"
     return f"{cell.p_norm:.4f} ({cell.score:.5g})"
 
 
