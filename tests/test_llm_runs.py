@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from iml.flow import Run
 from iml.options import RunOptions
