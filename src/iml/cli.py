@@ -182,12 +182,13 @@ def bench(
     """
     from iml.bench import BenchSettings, markdown_report, run_bench
     from iml.bench.systems import parse_pythons, parse_systems
+    from iml.options import VARIANTS
 
     try:
         if not tasks_dir.is_dir():
             raise IMLError(f"{tasks_dir} is not a folder.", hint="pass a task folder or a folder of task folders")
-        if variant not in ("full", "reactive", "mono", "static"):
-            raise IMLError(f"Unknown variant {variant!r}.", hint="choose full, reactive, mono or static")
+        if variant not in VARIANTS:
+            raise IMLError(f"Unknown variant {variant!r}.", hint=f"choose {', '.join(VARIANTS)}")
         settings = BenchSettings(time_budget=time_budget, systems=parse_systems(systems), stripped=stripped,
                                  variant=variant, tracks=tracks, jobs=jobs, pythons=parse_pythons(system_python))
 

@@ -64,7 +64,7 @@ def shape_problems(source: str, kind: str, classification: bool = False) -> list
     return problems
 
 
-def _messages(agent: str, template: str, **variables) -> list[dict]:
+def agent_messages(agent: str, template: str, **variables) -> list[dict]:
     return [{"role": "system", "content": render("prompts/system.j2", agent=agent)},
             {"role": "user", "content": render(template, **variables)}]
 
@@ -91,7 +91,7 @@ def refine_blueprint(llm: LLM, summary: TaskSummary, profile: Profile, expert: B
             problems.append("model.candidates: at least one candidate")
         return problems
 
-    messages = _messages("Guideline Agent", "prompts/guideline_blueprint.j2", summary=summary, profile=profile,
+    messages = agent_messages("Guideline Agent", "prompts/guideline_blueprint.j2", summary=summary, profile=profile,
                          expert_json=expert.model_dump_json(indent=1), learners=TRADITIONAL_LEARNERS)
     refined = llm.structured(messages, Blueprint, "guideline_blueprint", check=check)
     return refined.model_copy(update={"task": expert.task, "eval": expert.eval, "contract": expert.contract,
@@ -101,7 +101,7 @@ def refine_blueprint(llm: LLM, summary: TaskSummary, profile: Profile, expert: B
 # ---------------------------------------------------------------------------- Coders
 def write_preprocess(llm: LLM, summary: TaskSummary, profile: Profile, bp: Blueprint, guided: bool = True) -> str:
     """``guided=False`` (the reactive variant): the prompt holds the summary and profile, not the plan."""
-    messages = _messages("Preprocessing Coder", "prompts/coder_preprocess.j2", summary=summary, profile=profile,
+    messages = agent_messages("Preprocessing Coder", "prompts/coder_preprocess.j2", summary=summary, profile=profile,
                          bp=bp, guided=guided)
     return llm.code(messages, "coder_preprocess", check=lambda s: shape_problems(s, "preprocess"))
 
@@ -109,7 +109,7 @@ def write_preprocess(llm: LLM, summary: TaskSummary, profile: Profile, bp: Bluep
 def write_model(llm: LLM, bp: Blueprint, n_train_rows: int, guided: bool = True) -> str:
     """``guided=False`` (the reactive variant): only the task's facts and the module shape, no planned candidates."""
     classification = bp.contract.target.classes is not None
-    messages = _messages("Modeling Coder", "prompts/coder_model.j2", bp=bp, n_train_rows=n_train_rows,
+    messages = agent_messages("Modeling Coder", "prompts/coder_model.j2", bp=bp, n_train_rows=n_train_rows,
                          classification=classification, classes=bp.contract.target.classes or [], guided=guided)
     return _with_defaults(llm.code(messages, "coder_model",
                                    check=lambda s: shape_problems(s, "model", classification)))
@@ -136,7 +136,7 @@ def repair_module(llm: LLM, module: str, source: str, diagnosis: Diagnosis, bp: 
     elif module == LLM_MODEL:
         shape = render("prompts/_shape_model.j2", classification=classification,
                        classes=bp.contract.target.classes or [])
-    messages = _messages("Debugger", "prompts/debugger_repair.j2", module=module, source=source,
+    messages = agent_messages("Debugger", "prompts/debugger_repair.j2", module=module, source=source,
                          diagnosis=diagnosis, contract_json=bp.contract.model_dump_json(indent=1), shape=shape,
                          traceback=traceback[-3000:])
     repaired = llm.code(messages, "debugger_repair", check=lambda s: shape_problems(s, kind, classification))
@@ -146,7 +146,7 @@ def repair_module(llm: LLM, module: str, source: str, diagnosis: Diagnosis, bp: 
 # ---------------------------------------------------------------------------- Comparison Agent
 def explain_selection(llm: LLM, task: str, metric: str, greater_is_better: bool, rows: list[dict],
                       selection: dict) -> str:
-    messages = _messages("Comparison Agent", "prompts/comparison_explain.j2", task=task, metric=metric,
+    messages = agent_messages("Comparison Agent", "prompts/comparison_explain.j2", task=task, metric=metric,
                          greater_is_better=greater_is_better, rows=rows, selection=selection)
     return llm.complete(messages, "comparison_explain").text.strip()[:2000]
 

@@ -219,7 +219,15 @@ class LLM:
 
     # -- one completion, transport faults retried -------------------------------------
     def _create(self, messages: list[dict], timeout: float, cap: int | None) -> tuple[str, int, int]:
-        """One request to the provider: (text, prompt tokens, completion tokens)."""
+        """One request to the provider: (text, prompt tokens, completion tokens). Every wait counts
+        against the time cap, whatever came of it."""
+        began = time.monotonic()
+        try:
+            return self._request(messages, timeout, cap)
+        finally:
+            self.seconds_used += time.monotonic() - began
+
+    def _request(self, messages: list[dict], timeout: float, cap: int | None) -> tuple[str, int, int]:
         if self.protocol == "anthropic":
             # The Messages API takes the system prompt apart from the turns. No temperature: recent SDKs
             # and models no longer take one, and the model's own sampling is fine for iml's prompts.
@@ -261,7 +269,6 @@ class LLM:
                                                         (sdk.APITimeoutError, "timeout")) if isinstance(exc, cls)),
                                "connection_error")
                 last = f"{outcome}: {_short(exc)}"
-                self.seconds_used += time.monotonic() - began
                 self._log(purpose, outcome, attempt, latency_s=round(time.monotonic() - began, 3), error=_short(exc))
                 self._sleep(attempt)
                 continue
@@ -274,11 +281,11 @@ class LLM:
                 raise LLMError(f"{self.spec} rejected the {purpose} request: {_short(exc)}") from None
             except sdk.APIError as exc:  # a body the SDK could not read
                 last = f"unreadable reply: {_short(exc)}"
-                self._log(purpose, "unreadable", attempt, error=_short(exc))
+                self._log(purpose, "unreadable", attempt, latency_s=round(time.monotonic() - began, 3),
+                          error=_short(exc))
                 self._sleep(attempt)
                 continue
             latency = round(time.monotonic() - began, 3)
-            self.seconds_used += latency
             cost = self.cost(prompt_tokens, completion_tokens)
             self.spent_usd += cost or 0.0
             self._completions.append(completion_tokens)

@@ -16,13 +16,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from iml.data_io import read_table
-from iml.llm.brains import _messages
+from iml.metrics import REGRESSION_METRICS
+from iml.llm.brains import agent_messages
 from iml.llm.client import LLM
-from iml.perception.description import _labels as rule_labels  # the rules' own label normalisation
+from iml.perception.description import label_strings  # the rules' own label normalisation
 from iml.perception.summary import METRIC_DIRECTIONS, Evidence, SubmissionFormat, TaskSummary, TaskType
 from iml.retrieval.retriever import Retrieval
 
-REGRESSION_METRICS = {"rmse", "rmsle", "mae"}
 MULTILABEL_METRICS = {"auc_columnwise"}
 LISTING_LIMIT = 60  # files shown to the LLM; folders beyond that are summarised by count
 DESCRIPTION_LIMIT = 8000  # characters of the description in the prompt
@@ -76,7 +76,7 @@ def refine_summary(llm: LLM, rules: TaskSummary) -> SummaryRefinement:
             problems += [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:10]]
         return problems
 
-    messages = _messages("Description Analyzer", "prompts/description_summary.j2", rules=rules,
+    messages = agent_messages("Description Analyzer", "prompts/description_summary.j2", rules=rules,
                          facts_json=facts_json, description=rules.description[:DESCRIPTION_LIMIT],
                          listing=file_listing(root), train_columns=list(train.columns),
                          test_columns=list(test.columns), sample_columns=list(sample.columns) if sample is not None else None,
@@ -116,7 +116,7 @@ def data_problems(summary: TaskSummary, train: pd.DataFrame, test: pd.DataFrame,
             problems.append("a multilabel task needs several target columns")
     elif len(targets) != 1:
         problems.append(f"a {kind.value} task has one target column, not {targets}")
-    labels = sorted(set(rule_labels(train[targets[0]])))
+    labels = sorted(set(label_strings(train[targets[0]])))
     if kind is TaskType.regression and not pd.api.types.is_numeric_dtype(train[targets[0]]):
         problems.append(f"regression needs a numeric target; {targets[0]!r} holds {train[targets[0]].dtype}")
     if kind is TaskType.binary and len(labels) != 2:
@@ -198,7 +198,7 @@ def choose_checkpoints(llm: LLM, summary: TaskSummary, modalities: list[str], fo
     Checkpoints the LLM did not pick keep the expert's order after the picked ones, so a modality it
     said nothing (usable) about is served as before.
     """
-    messages = _messages("Model Retriever", "prompts/retriever_checkpoints.j2", summary=summary,
+    messages = agent_messages("Model Retriever", "prompts/retriever_checkpoints.j2", summary=summary,
                          modalities=modalities, checkpoints=[c for c in found.checkpoints if c.modality in modalities],
                          catalog={m: catalog.get(m, []) for m in modalities})
     reply = llm.structured(messages, RetrieverPicks, "retrieve")

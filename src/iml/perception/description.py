@@ -76,10 +76,10 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
 
     classes = positive = None
     if task_type in (TaskType.binary, TaskType.multiclass):
-        classes = sorted(set(_labels(train[targets[0]])))
+        classes = sorted(set(label_strings(train[targets[0]])))
         _note(ev, "classes", ", ".join(classes), "value_types", f"the distinct values of {targets[0]}")
         if task_type is TaskType.binary:
-            positive = _positive_label(classes, _labels(train[targets[0]]), text, ev)
+            positive = _positive_label(classes, label_strings(train[targets[0]]), text, ev)
     if class_cols is not None:
         class_cols = _map_class_columns(class_cols, classes or [])
 
@@ -143,7 +143,7 @@ def _task_name(root: Path) -> str:
 
 # ---------------------------------------------------------------- target and id
 
-def _labels(series: pd.Series) -> pd.Series:
+def label_strings(series: pd.Series) -> pd.Series:
     """Values as label strings: 1.0 -> '1', True -> 'True', missing values dropped."""
     s = series.dropna()
     if pd.api.types.is_float_dtype(s) and len(s) and np.all(np.mod(s, 1) == 0):
@@ -190,7 +190,7 @@ def _class_column_owner(pred_cols, train, prefer) -> str | None:
     for col in sorted(train.columns, key=lambda c: c not in prefer):
         if train[col].nunique() > 2 * len(pred_cols) + 5:
             continue  # cheap filter before comparing values
-        values = {v.lower() for v in _labels(train[col]).unique()}
+        values = {v.lower() for v in label_strings(train[col]).unique()}
         if all(_strip_prefix(str(p)).lower() in values or str(p).lower() in values for p in pred_cols):
             return col
     return None
@@ -244,7 +244,7 @@ def _find_targets(train, test, sample, sample_id, text, user_target, ev):
 
 
 def _check_sample_ids(sample_ids: pd.Series, test_ids: pd.Series, sample_name: str, test_name: str) -> None:
-    s, t = set(_labels(sample_ids)), set(_labels(test_ids))
+    s, t = set(label_strings(sample_ids)), set(label_strings(test_ids))
     if s == t:
         return
     extra, missing = sorted(s - t), sorted(t - s)
@@ -288,7 +288,7 @@ def _task_type(train, targets, class_cols, sample, metric, text, ev) -> TaskType
     if class_cols is not None:
         kind, why = (TaskType.binary if n == 2 else TaskType.multiclass), "one probability column per class"
     elif len(targets) > 1:
-        binary = all(set(_labels(train[t]).unique()) <= {"0", "1", "True", "False"} for t in targets)
+        binary = all(set(label_strings(train[t]).unique()) <= {"0", "1", "True", "False"} for t in targets)
         kind = TaskType.multilabel if binary else TaskType.regression
         why = f"{len(targets)} targets, " + ("all 0/1" if binary else "numeric")
     elif n == 2:

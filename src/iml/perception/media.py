@@ -152,11 +152,11 @@ def profile_media(modality: str, column: str, values: pd.Series, data_dir: Path,
             unreadable.append(f"{_relative(path, data_dir)} ({type(exc).__name__})")
     fields: dict = {}
     if modality == "image" and facts:
-        fields["width"] = _spread([f[0] for f in facts])
-        fields["height"] = _spread([f[1] for f in facts])
+        fields["width"] = Spread.of([f[0] for f in facts])
+        fields["height"] = Spread.of([f[1] for f in facts])
         fields["modes"] = dict(Counter(f[2] for f in facts).most_common())
     if modality == "audio" and facts:
-        fields["duration_s"] = _spread([f[0] for f in facts])
+        fields["duration_s"] = Spread.of([f[0] for f in facts])
         fields["sample_rates"] = {str(k): v for k, v in Counter(f[1] for f in facts).most_common()}
         fields["channels"] = {str(k): v for k, v in Counter(f[2] for f in facts).most_common()}
     if absent:
@@ -211,10 +211,6 @@ def _audio_facts(path: Path) -> tuple[float, int, int, bool]:
     if rate <= 0 or frames <= 0:
         raise ValueError("no audio frames")
     return frames / rate, rate, channels, truncated
-
-
-def _spread(values: list[float]) -> Spread:
-    return Spread(min=float(np.min(values)), median=float(np.median(values)), max=float(np.max(values)))
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
+
 from pydantic import BaseModel, ConfigDict
 
 ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "text", "id", "constant", "image_path", "audio_path"]
@@ -15,6 +17,11 @@ class Spread(BaseModel):
     min: float
     median: float
     max: float
+
+    @classmethod
+    def of(cls, values) -> "Spread":
+        values = np.asarray(values, dtype=float)
+        return cls(min=float(values.min()), median=float(np.median(values)), max=float(values.max()))
 
 
 class MediaProfile(BaseModel):

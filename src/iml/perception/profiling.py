@@ -249,7 +249,7 @@ def _text_stats(col: pd.Series, notes: list[str]) -> dict:
                  f"{lengths.max()}), {mean_words:.1f} words, vocabulary {vocabulary:,}{sampled}; "
                  f"{ascii_share:.0%} ASCII, {script or 'no'} script")
     return {"mean_length": mean_length, "mean_words": mean_words, "vocabulary_size": vocabulary,
-            "length": Spread(min=float(lengths.min()), median=float(lengths.median()), max=float(lengths.max())),
+            "length": Spread.of(lengths),
             "ascii_share": round(ascii_share, 4), "script": script}
 
 
