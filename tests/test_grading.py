@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iml import metrics as M
+from iml.runtime import metrics as M
 from iml.errors import DataError
 from iml.grading import GradeReport, TaskFacts, grade_submission, load_task_facts
 

@@ -13,7 +13,7 @@ import pytest
 
 from iml.flow import Run
 from iml.grading import grade_submission
-from iml.metrics import score
+from iml.runtime.metrics import score
 from iml.options import RunOptions
 from iml.progress import Progress
 from iml.retrieval.retriever import retrieve

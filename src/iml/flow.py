@@ -153,6 +153,7 @@ class Run:
             llm_mode.plan(self, bp)
 
     def _code(self) -> None:
+        coder.copy_runtime(self.folder.path)
         self._write_modules(self.blueprint)
         if self.brains:
             llm_mode.code(self)
@@ -356,8 +357,6 @@ class Run:
         if module == "pipeline.py":
             sections = variants.script_sections(bp, self.summary) if self.options.variant == "mono" else None
             return assembler.assemble(bp, self.summary, self.options.time_budget, sections)
-        if module == "code/metrics.py":
-            return coder.metrics_source()
         if module in llm_mode.LLM_MODULES:
             return llm_mode.original(self, module)
         track = Path(module).stem.removeprefix("model_")
@@ -367,7 +366,7 @@ class Run:
         if self.options.variant == "mono":
             return [variants.SCRIPT]
         llm_features = ["code/preprocess_llm.py"] if "llm" in coder.tracks_of(bp) else []
-        return ["code/preprocess.py", "code/metrics.py", "pipeline.py", *llm_features] + [
+        return ["code/preprocess.py", "pipeline.py", *llm_features] + [
             f"code/model_{t}.py" for t in coder.tracks_of(bp)]
 
     def _blame(self, diagnoses: list[Diagnosis]) -> list[Diagnosis]:

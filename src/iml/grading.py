@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from iml import metrics as M
+from iml.runtime import metrics as M
 from iml.errors import DataError
 
 _EXAMPLES = 5  # how many offending values a reason quotes

@@ -51,7 +51,7 @@ def plan(variant: str, summary: TaskSummary, profile: Profile, time_budget: floa
 
 def script_sections(bp: Blueprint, summary: TaskSummary) -> dict[str, str]:
     """mono: the sources a modular run writes to code/, to be inlined into the one script."""
-    return {"code/metrics.py": coder.metrics_source(), "code/preprocess.py": coder.write_preprocess(bp, summary),
+    return {"code/preprocess.py": coder.write_preprocess(bp, summary),
             **{f"code/model_{t}.py": coder.write_model(bp, t) for t in coder.tracks_of(bp)}}
 
 

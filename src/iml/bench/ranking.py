@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel
 
-from iml import metrics as M
+from iml.runtime import metrics as M
 
 
 class Ranking(BaseModel):

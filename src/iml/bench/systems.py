@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from iml import metrics as M
+from iml.runtime import metrics as M
 from iml.bench.cells import STRIPPED_SENTENCE
 from iml.errors import IMLError
 from iml.grading import TaskFacts

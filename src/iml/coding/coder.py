@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from importlib import resources
+from pathlib import Path
 
 from iml.perception.summary import TaskSummary
 from iml.planning import guideline
 from iml.planning.blueprint import Blueprint
+from iml.runtime.names import RUNTIME_DIR
 from iml.templating import render
 
 
@@ -24,9 +27,14 @@ def write_model(bp: Blueprint, track: str) -> str:
     return render(f"model_{track}.py.j2", bp=bp, classification=classification)
 
 
-def metrics_source() -> str:
-    """iml's metric module, vendored next to the generated code so the pipeline needs no iml."""
-    return resources.files("iml").joinpath("metrics.py").read_text()
+def copy_runtime(run_dir: Path) -> Path:
+    """Copy iml's engine (``iml.runtime``) verbatim into the run folder, so its code runs without iml."""
+    source = Path(str(resources.files("iml").joinpath("runtime")))
+    target = Path(run_dir) / RUNTIME_DIR
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return target
 
 
 def tracks_of(bp: Blueprint) -> list[str]:

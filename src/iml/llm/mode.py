@@ -37,6 +37,7 @@ from iml.options import RunOptions
 from iml.planning.blueprint import Blueprint, Candidate
 from iml.retrieval.retriever import Retrieval, catalog
 from iml.runfolder import RunFolder
+from iml.runtime.names import RUNTIME_DIR
 
 if TYPE_CHECKING:
     from iml.flow import Run
@@ -185,7 +186,7 @@ def repair(run: "Run", bp: Blueprint, diagnosis: Diagnosis, tried: list[Repair])
     """An LLM-repaired module for the blamed one, or None (LLM stopped, out of tries, or no usable answer)."""
     module = diagnosis.module
     whole_script = run.options.variant == "mono" and module == brains.SCRIPT  # mono: the one script is the module
-    if run.brains is None or not (module.startswith("code/") or whole_script) or module == "code/metrics.py":
+    if run.brains is None or not (module.startswith("code/") or whole_script) or module.startswith(RUNTIME_DIR):
         return None
     if sum(1 for r in tried if r.module == module and r.action.startswith("rewritten by the LLM")) >= LLM_REPAIRS_PER_MODULE:
         return None

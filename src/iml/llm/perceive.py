@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from iml.data_io import read_table
-from iml.metrics import REGRESSION_METRICS
+from iml.runtime.metrics import REGRESSION_METRICS
 from iml.llm.brains import agent_messages
 from iml.llm.client import LLM
 from iml.perception.description import label_strings  # the rules' own label normalisation
