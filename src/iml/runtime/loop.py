@@ -97,7 +97,7 @@ class Trainer:
             for i, spec in enumerate(self.config.candidates):
                 self._run_candidate(i, spec)
         except Exception as exc:  # the program itself failed: say so as an event, then as a traceback
-            self.events.emit(ev.PipelineFailed(error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()))
+            self.events.emit(ev.PipelineFailed(exception=type(exc).__name__, error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()))
             raise
         if not self.results:
             self._finish_without_result("no candidate succeeded")
@@ -154,7 +154,7 @@ class Trainer:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             self.failed_features[name] = error
-            self.events.emit(ev.FeaturizeFailed(feature_set=name, error=error, traceback=traceback.format_exc()))
+            self.events.emit(ev.FeaturizeFailed(feature_set=name, exception=type(exc).__name__, error=error, traceback=traceback.format_exc()))
             log(f"feature set {name} failed: {error}")
             raise FeaturizeError(error) from exc
         log(f"preprocessed ({name}): {X.shape[0]} rows x {X.shape[1]} features; test {others[0].shape[0]} rows; "
@@ -207,7 +207,8 @@ class Trainer:
         except Exception as exc:  # a failing candidate is recorded; the others go on
             row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
             log(f"{track}/{learner} failed: {type(exc).__name__}: {exc}")
-            self.events.emit(ev.CandidateFailed(track=track, learner=learner, stage=stage, error=row["error"],
+            self.events.emit(ev.CandidateFailed(track=track, learner=learner, stage=stage,
+                                                exception=type(exc).__name__, error=row["error"],
                                                 traceback=traceback.format_exc(),
                                                 seconds=round(time.time() - t0, 2)))
         row["seconds"] = round(time.time() - t0, 2)
@@ -226,7 +227,8 @@ class Trainer:
             self.results.pop()
             row.update(status="failed", error=f"could not be saved: {type(exc).__name__}: {exc}")
             log(f"{track}/{learner} failed: could not be saved: {exc}")
-            self.events.emit(ev.CandidateFailed(track=track, learner=learner, stage="save", error=row["error"],
+            self.events.emit(ev.CandidateFailed(track=track, learner=learner, stage="save",
+                                                exception=type(exc).__name__, error=row["error"],
                                                 traceback=traceback.format_exc()))
             if self.results:
                 self.save()

@@ -18,6 +18,10 @@ from . import metrics
 T = TypeVar("T")
 
 
+class TargetError(ValueError):
+    """The training target holds values the contract does not know: the data, not the code, needs attention."""
+
+
 @total_ordering
 @dataclass(frozen=True)
 class Score:
@@ -87,7 +91,7 @@ class Objective:
             labels = pd.Series(y).astype(str)
             unknown = sorted(set(labels) - set(index))
             if unknown:
-                raise ValueError(f"target values {unknown[:5]} are not among the contract's classes "
+                raise TargetError(f"target values {unknown[:5]} are not among the contract's classes "
                                  f"{list(self.classes)}")
             return labels.map(index).to_numpy(dtype=int)
         values = pd.to_numeric(pd.Series(y), errors="raise").to_numpy(dtype=float)
