@@ -118,8 +118,8 @@ class DatetimeParts(Extractor):
             out[f"{c}__year"] = stamp.dt.year
             out[f"{c}__month"] = stamp.dt.month
             out[f"{c}__day"] = stamp.dt.day
-            out[f"{c}__weekday"] = stamp.dt.dayofweek
+            out[f"{c}__weekday"] = stamp.dt.day_of_week
             out[f"{c}__hour"] = stamp.dt.hour + stamp.dt.minute / 60.0
-            out[f"{c}__dayofyear"] = stamp.dt.dayofyear
+            out[f"{c}__dayofyear"] = stamp.dt.day_of_year
             out[f"{c}__epoch_days"] = (stamp - epoch).dt.total_seconds() / 86400.0
         return out
