@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -218,7 +219,6 @@ class FakeImageEncoder:
 
     def __call__(self, images=None, return_tensors=None, **inputs):
         import torch
-        from types import SimpleNamespace
 
         if images is not None:  # the processor
             self.batches = getattr(self, "batches", []) + [len(images)]
@@ -234,7 +234,6 @@ class FakeAudioEncoder:
 
     def __call__(self, wave=None, sampling_rate=None, return_tensors=None, **inputs):
         import torch
-        from types import SimpleNamespace
 
         if wave is not None:
             assert sampling_rate == self.sampling_rate

@@ -7,6 +7,8 @@ The side comes from the images' measured sizes (small images are not blown up).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -39,7 +41,7 @@ class ImageFeatures(Extractor):
     An unreadable or missing file gives zeros and a 1 in ``<col>__unreadable``, never an exception.
     """
 
-    def __init__(self, columns=(), side: int = 16):
+    def __init__(self, columns: Sequence[str] = (), side: int = 16):
         super().__init__(columns)
         self.side = side
 
@@ -74,7 +76,7 @@ class ImageFeatures(Extractor):
 class ImageGrid(Extractor):
     """``<col>__px<i>``: grayscale pixels in [0, 1] on a ``side`` grid, row-major, so a CNN can fold them back."""
 
-    def __init__(self, columns=(), side: int = 16):
+    def __init__(self, columns: Sequence[str] = (), side: int = 16):
         super().__init__(columns)
         self.side = side
 
