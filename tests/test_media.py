@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -143,7 +144,10 @@ def test_rows_joined_to_images_by_id(tmp_path: Path) -> None:
 
 
 def load_generated(source: str, folder: Path):
-    """Import a generated code module from its text, as the pipeline does."""
+    """Import a generated code module from its text, as the pipeline does (the runtime beside it in code/)."""
+    coder.copy_runtime(folder)
+    if str(folder / "code") not in sys.path:
+        sys.path.insert(0, str(folder / "code"))
     path = folder / "preprocess_generated.py"
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("preprocess_generated", path)

@@ -1,0 +1,86 @@
+"""Reading a task's tables: the raw frames every feature set starts from.
+
+Media cells hold file names relative to the table's own folder (Kaggle's layout), so a path is
+resolved where the table lies, not where the program runs; a bare name is also looked up in the
+media sub-folders perception found (``train/``, ``images/``...). Media that no column names are
+reached through a key column and a file-name pattern (``images/<PetID>-1.jpg``) and added as a
+path column, so the extractors see every medium the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# (added path column, key column, sub-folders tried, file-name pattern with one {} for the key)
+MediaJoin = tuple[str, str, Sequence[str], str]
+
+
+@dataclass
+class RawData:
+    """The frames a pipeline starts from; ``y`` is the target of the labelled training rows."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    test_ids: pd.Series | None
+    y: pd.Series
+
+
+def media_path(root: Path, value: object, folders: Iterable[str] = (), pattern: str | None = None) -> str | None:
+    """The file a cell names: under ``root``, else under the first sub-folder holding it; None for no value.
+
+    A name found nowhere still comes back (under ``root``), so the extractors flag it as unreadable
+    instead of the table losing the row.
+    """
+    if not isinstance(value, str) and pd.isna(value):
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)  # a key read as float (7.0) names file '7...'
+    name = pattern.format(value) if pattern else str(value)
+    direct = root / name
+    if direct.exists():
+        return str(direct)
+    return str(next((root / f / name for f in folders if (root / f / name).exists()), direct))
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """CSV, TSV or parquet by the file's suffix; whole columns typed at once (no mixed-type chunks)."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",", low_memory=False)
+
+
+def read_frame(path: str | Path, image_columns: Sequence[str] = (), audio_columns: Sequence[str] = (),
+               media_folders: Mapping[str, Sequence[str]] | None = None,
+               media_joins: Iterable[MediaJoin] = ()) -> pd.DataFrame:
+    """A table with its media cells turned into paths resolved against the table's own folder."""
+    path = Path(path)
+    frame = read_table(path)
+    media_folders = media_folders or {}
+    for c in [*image_columns, *audio_columns]:
+        if c in frame.columns:
+            frame[c] = [media_path(path.parent, v, media_folders.get(c, [])) for v in frame[c]]
+    for column, key, folders, pattern in media_joins:
+        if key in frame.columns:
+            frame[column] = [media_path(path.parent, v, folders, pattern) for v in frame[key]]
+    return frame
+
+
+def load_task(data_dir: str | Path, train_file: str, test_file: str, target: str, id_column: str | None,
+              read: Callable[[Path], pd.DataFrame] = read_table) -> RawData:
+    """Train and test frames read with ``read``; training rows without a target are dropped.
+
+    ``read`` is the task module's own ``read_frame`` (its media columns bound), so a person who
+    changes how a table is read changes it for training, test and later predictions at once.
+    """
+    data_dir = Path(data_dir)
+    train = read(data_dir / train_file)
+    test = read(data_dir / test_file)
+    train = train[train[target].notna()].reset_index(drop=True)
+    test_ids = test[id_column] if id_column in test.columns else None
+    return RawData(train=train, test=test, test_ids=test_ids, y=train[target])

@@ -1,0 +1,43 @@
+"""What every feature extractor is: a fit-on-train, transform-anything step over named input columns.
+
+Extractors return their columns as a name -> values mapping (``extract``) so the Preprocessor can
+merge many of them in order without building a frame per extractor; ``transform`` gives the same
+columns as a float frame for a person exploring one extractor alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+Columns = dict[str, np.ndarray | pd.Series]  # output column name -> one value per input row
+
+
+class Extractor(BaseEstimator):
+    """Base of the extractors: ``columns`` are the input columns it reads; stateless unless it overrides fit."""
+
+    def __init__(self, columns: Sequence[str] = ()):
+        self.columns = columns
+
+    def fit(self, frame: pd.DataFrame, y: object = None) -> Extractor:
+        """Most extractors learn nothing: a fixed computation per row (pixels, MFCCs, date parts)."""
+        return self
+
+    def extract(self, frame: pd.DataFrame) -> Columns:
+        raise NotImplementedError
+
+    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The extracted columns as a float frame, one row per input row, index reset."""
+        return as_frame(self.extract(frame), len(frame))
+
+    def fit_transform(self, frame: pd.DataFrame, y: object = None) -> pd.DataFrame:
+        return self.fit(frame, y).transform(frame)
+
+
+def as_frame(parts: Columns, n_rows: int) -> pd.DataFrame:
+    """Columns as float arrays in one frame, infinities and gaps as 0: models get finite numbers only."""
+    out = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in parts.items()}, index=pd.RangeIndex(n_rows))
+    return out.replace([np.inf, -np.inf], np.nan).fillna(0.0)
