@@ -6,13 +6,20 @@ import numpy as np
 
 
 def split_holdout(y: np.ndarray, fraction: float, seed: int, classification: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(development rows, holdout rows), sorted; stratified when every class has two rows or more."""
+    """(development rows, holdout rows), sorted; stratified when every present class has two rows or more
+    and both parts have room for a row of every class (else train_test_split refuses to stratify)."""
     idx = np.arange(len(y))
     if fraction <= 0:
         return idx, idx[:0]
     from sklearn.model_selection import train_test_split
 
-    strat = y if classification and np.bincount(y).min() >= 2 else None
+    strat = None
+    if classification:
+        counts = np.bincount(y)
+        present = counts[counts > 0]
+        n_hold = int(np.ceil(fraction * len(y)))
+        if present.min() >= 2 and min(n_hold, len(y) - n_hold) >= len(present):
+            strat = y
     dev, hold = train_test_split(idx, test_size=fraction, random_state=seed, stratify=strat)
     return np.sort(dev), np.sort(hold)
 
@@ -29,13 +36,16 @@ def make_folds(y: np.ndarray, n_folds: int, seed: int, stratified: bool) -> list
 
 
 def sample_rows(y: np.ndarray, n: int, seed: int, classification: bool) -> np.ndarray:
-    """A row sample for the verification run that keeps up to four rows of every class."""
+    """A row sample for the verification run that keeps up to four rows of every class, at most ``n`` rows
+    (unless there are more classes than ``n``: every class keeps one row)."""
     rng = np.random.default_rng(seed)
     if len(y) <= n:
         return np.arange(len(y))
     if not classification:
         return np.sort(rng.choice(len(y), n, replace=False))
-    picked = [rng.choice(np.flatnonzero(y == c), min(4, int((y == c).sum())), replace=False) for c in np.unique(y)]
+    classes = np.unique(y)
+    quota = max(1, min(4, n // len(classes)))
+    picked = [rng.choice(np.flatnonzero(y == c), min(quota, int((y == c).sum())), replace=False) for c in classes]
     rest = np.setdiff1d(np.arange(len(y)), np.concatenate(picked))
     fill = rng.choice(rest, max(0, min(len(rest), n - sum(len(p) for p in picked))), replace=False)
     return np.sort(np.concatenate(picked + [fill]))

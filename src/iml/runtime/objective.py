@@ -45,7 +45,8 @@ class Score:
         return self.value == other.value or (np.isnan(self.value) and np.isnan(other.value))
 
     def __hash__(self) -> int:
-        return hash((self.value, self.greater_is_better))
+        # Consistent with __eq__: by value only, and every NaN alike (a NaN's own hash is its identity).
+        return hash(None) if np.isnan(self.value) else hash(self.value)
 
 
 @dataclass(frozen=True)

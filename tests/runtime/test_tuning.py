@@ -1,0 +1,126 @@
+"""Hyper-parameter search: trial and time limits, defaults first, best by direction, affordability."""
+
+from __future__ import annotations
+
+import time
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iml.runtime.objective import Objective
+from iml.runtime.tuning import tune
+
+DEFAULTS = {"shift": {"shift": 2.5}}
+
+
+class ShiftModel:
+    """Predicts y's training mean plus ``shift``: on a constant target its MAE is |shift|."""
+
+    fits: list = []
+    sleep = 0.0
+
+    def __init__(self, learner, params=None, seed=0, time_limit=None):
+        self.params, self.time_limit = dict(params or {}), time_limit
+
+    def fit(self, X, y, X_valid=None, y_valid=None):
+        ShiftModel.fits.append(dict(self.params))
+        if self.params["shift"] > 4.5:
+            raise RuntimeError("diverged")  # a failing trial must not stop the search
+        time.sleep(ShiftModel.sleep)
+        self.mean_ = float(np.mean(y))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean_ + self.params["shift"])
+
+
+def search_space(learner, trial):
+    return {"shift": trial.suggest_float("shift", -5.0, 5.0)}
+
+
+MODULE = types.SimpleNamespace(Model=ShiftModel, DEFAULTS=DEFAULTS, search_space=search_space)
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    ShiftModel.fits = []
+    ShiftModel.sleep = 0.0
+
+
+def task(n=20):
+    X = pd.DataFrame({"a": np.arange(n, dtype=float)})
+    y = np.zeros(n)
+    idx = np.arange(n)
+    return X, y, [(idx[: n // 2], idx[n // 2:])]
+
+
+def completed(fits):
+    return [f for f in fits if f["shift"] <= 4.5]
+
+
+def test_trial_limit_and_defaults_first():
+    X, y, folds = task()
+    params, trials = tune(MODULE, "shift", X, y, folds, Objective("mae", False), seconds=120, max_trials=6,
+                          seed=0, fit_budget=60)
+    assert trials == 6 and len(ShiftModel.fits) == 6
+    assert ShiftModel.fits[0] == {"shift": 2.5}
+    assert set(params) == {"shift"}
+
+
+@pytest.mark.parametrize("greater", [False, True])
+def test_best_trial_by_the_objectives_direction(greater):
+    X, y, folds = task()
+    params, trials = tune(MODULE, "shift", X, y, folds, Objective("mae", greater), seconds=120, max_trials=12,
+                          seed=1, fit_budget=60)
+    shifts = [f["shift"] for f in completed(ShiftModel.fits)]
+    assert len(ShiftModel.fits) == trials == 12 and len(shifts) >= 2
+    # MAE is |shift| here: the lowest wins when lower is better, the highest when higher is
+    expected = min(shifts, key=abs) if not greater else max(shifts, key=abs)
+    assert params["shift"] == pytest.approx(expected)
+
+
+def test_time_limit_stops_the_search():
+    X, y, folds = task()
+    ShiftModel.sleep = 0.05
+    params, trials = tune(MODULE, "shift", X, y, folds, Objective("mae", False), seconds=0.5, max_trials=100_000,
+                          seed=0, fit_budget=60)
+    # the timeout is at least one second: at 0.05 s a fit, far fewer than the trial limit can run
+    assert 1 <= trials < 1000 and trials == len(ShiftModel.fits)
+    assert "shift" in params
+
+
+def test_defaults_stand_when_no_trial_is_affordable():
+    X, y, folds = task()
+    ShiftModel.sleep = 0.01
+    params, trials = tune(MODULE, "shift", X, y, folds, Objective("mae", False), seconds=120, max_trials=4,
+                          seed=0, fit_budget=0.0)
+    assert trials == 4
+    assert params == {"shift": 2.5}
+    params["shift"] = 0.0
+    assert DEFAULTS["shift"] == {"shift": 2.5}  # a copy, not the module's own dict
+
+
+def test_defaults_stand_when_every_trial_fails():
+    X, y, folds = task()
+    module = types.SimpleNamespace(Model=ShiftModel, DEFAULTS={"shift": {"shift": 5.0}},
+                                   search_space=lambda learner, trial: {"shift": trial.suggest_float("shift", 4.6, 5.0)})
+    params, trials = tune(module, "shift", X, y, folds, Objective("mae", False), seconds=120, max_trials=3,
+                          seed=0, fit_budget=60)
+    assert trials == 3 and params == {"shift": 5.0}
+
+
+def test_the_search_fits_on_the_first_fold_only():
+    X, y, folds = task(20)
+    seen = []
+
+    class Recording(ShiftModel):
+        def fit(self, X, y, X_valid=None, y_valid=None):
+            seen.append((X.index.tolist(), X_valid.index.tolist(), self.time_limit))
+            return super().fit(X, y, X_valid, y_valid)
+
+    module = types.SimpleNamespace(Model=Recording, DEFAULTS=DEFAULTS, search_space=search_space)
+    tune(module, "shift", X, y, folds + [(folds[0][1], folds[0][0])], Objective("mae", False), seconds=120,
+         max_trials=2, seed=0, fit_budget=7.0)
+    assert seen == [(list(range(10)), list(range(10, 20)), 7.0)] * 2
