@@ -117,6 +117,8 @@ def private_uses(source: str, where: str) -> list[str]:
             continue
         if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
             continue
+        if isinstance(node.value, ast.Call) and ast.unparse(node.value.func) == "super":  # its own class's
+            continue
         if node.attr not in PRIVATE_ALLOWED:
             found.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
     return found
@@ -138,4 +140,5 @@ def test_the_checks_see_what_they_look_for(tmp_path: Path) -> None:
     known = {"pkg", "pkg.a", "pkg.b"}
     graph = {"pkg.a": imported("pkg.a", pkg / "a.py", known), "pkg.b": imported("pkg.b", pkg / "b.py", known)}
     assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.a"]]
-    assert private_uses("def f(run):\n    run._save(1)\n    self._ok()\n", "m.py") == ["m.py:2: run._save"]
+    source = "def f(run):\n    run._save(1)\n    self._ok()\n    super()._ok()\n"
+    assert private_uses(source, "m.py") == ["m.py:2: run._save"]
