@@ -94,7 +94,7 @@ class RunFolder:
         return path
 
     # -- journal and state ------------------------------------------------------------
-    def event(self, kind: str, **fields) -> None:
+    def event(self, kind: str, /, **fields) -> None:  # positional: a field may be called kind
         record = {"time": round(time.time(), 3), "event": kind, **fields}
         with open(self.path / "events.jsonl", "a") as fh:
             fh.write(json.dumps(record, default=str) + "\n")
