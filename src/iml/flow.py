@@ -279,10 +279,10 @@ class Run:
         report = json.loads(self.folder.file("pipeline_report.json").read_text())
         board = pd.DataFrame(report["leaderboard"])
         board = board.rename(columns={"cv_mean": "cv_score"})
-        removed = [{"track": c.split("/")[0], "model": c.split("/")[1], "status": "failed",
+        removed = [{"track": e["candidate"].split("/")[0], "model": e["candidate"].split("/")[1], "status": "failed",
                     "error": f"removed by repair {e['round']}: {e['reason']}"}
-                   for e in self.folder.events() if e["event"] == "repair" and e.get("kind") == "drop_candidate"
-                   for c in e["candidates"]]
+                   for e in self.folder.events() if e["event"] == "repair" and e.get("candidate")
+                   and e.get("kind") in ("drop_candidate", "drop_missing_package")]
         board = pd.concat([board, pd.DataFrame(removed)], ignore_index=True) if removed else board
         board = board.reindex(columns=["track", "model", "status", "cv_score", "cv_std", "holdout", "seconds",
                                        "trials", "error"])
