@@ -20,36 +20,46 @@ from iml.progress import Progress
 
 PREP = "code/preprocess.py"
 MODEL = "code/model_traditional.py"
-TRANSFORM_RETURN = "        return out.reset_index(drop=True)\n"
-PROBA_RETURN = "        return proba / proba.sum(axis=1, keepdims=True)\n"
 
 
 @dataclass
 class Defect:
+    """A defect planted at the end of a module, as a person or an LLM might patch it in.
+
+    ``patch`` wraps one of the module's own names (its contract: ``load``, ``Preprocessor.transform``,
+    ``Model.predict_proba``), so it does not depend on how the rest of the module is written.
+    """
+
     name: str
     module: str
-    anchor: str
-    replacement: str
+    patch: str
     failure: str  # expected class
     cause: str
 
 
+def _wrap_transform(body: str) -> str:
+    return ("\n\nimport numpy as _np  # planted\n_planted_transform = Preprocessor.transform\n\n\n"
+            "def _planted(self, frame):\n    out = _planted_transform(self, frame)\n" + body + "    return out\n\n\n"
+            "Preprocessor.transform = _planted\n")
+
+
 DEFECTS = [
-    Defect("nan_leak", PREP, TRANSFORM_RETURN,
-           "        out.iloc[::7, 0] = np.nan\n" + TRANSFORM_RETURN, "contract_fulfillment", "contract"),
-    Defect("missing_column", PREP, "    return RawData(",
-           "    test = test.drop(columns=[NUMERIC[0]])\n    return RawData(", "contract_fulfillment", "exception"),
-    Defect("wrong_dtype", PREP, TRANSFORM_RETURN,
-           "        out[out.columns[0]] = 'x'\n" + TRANSFORM_RETURN, "contract_fulfillment", "contract"),
-    Defect("proba_shape", MODEL, PROBA_RETURN,
-           "        return (proba / proba.sum(axis=1, keepdims=True))[:, :1]\n", "contract_usage", "exception"),
-    Defect("fails_beyond_sample", PREP, TRANSFORM_RETURN,
-           "        if len(frame) > 400:\n            raise RuntimeError('row 401 is malformed')\n" + TRANSFORM_RETURN,
+    Defect("nan_leak", PREP, _wrap_transform("    out.iloc[::7, 0] = _np.nan\n"), "contract_fulfillment", "contract"),
+    Defect("missing_column", PREP,
+           "\n\n_planted_load = load\n\n\ndef load(data_dir):\n    raw = _planted_load(data_dir)\n"
+           "    raw.test = raw.test.drop(columns=[NUMERIC[0]])\n    return raw\n",
            "contract_fulfillment", "exception"),
-    Defect("infinite_loop", PREP, TRANSFORM_RETURN,
-           "        while True:\n            pass\n" + TRANSFORM_RETURN, "environment", "timeout"),
-    Defect("memory_hog", PREP, TRANSFORM_RETURN,
-           "        hog = [bytearray(256 * 2**20) for _ in range(200)]\n" + TRANSFORM_RETURN, "environment", "memory"),
+    Defect("wrong_dtype", PREP, _wrap_transform("    out[out.columns[0]] = 'x'\n"), "contract_fulfillment", "contract"),
+    Defect("proba_shape", MODEL,
+           "\n\n_planted_proba = Model.predict_proba\n\n\ndef _planted(self, X):\n"
+           "    return _planted_proba(self, X)[:, :1]\n\n\nModel.predict_proba = _planted\n",
+           "contract_usage", "exception"),
+    Defect("fails_beyond_sample", PREP,
+           _wrap_transform("    if len(frame) > 400:\n        raise RuntimeError('row 401 is malformed')\n"),
+           "contract_fulfillment", "exception"),
+    Defect("infinite_loop", PREP, _wrap_transform("    while True:\n        pass\n"), "environment", "timeout"),
+    Defect("memory_hog", PREP, _wrap_transform("    hog = [bytearray(256 * 2**20) for _ in range(200)]\n"),
+           "environment", "memory"),
 ]
 
 
@@ -61,9 +71,7 @@ def start_run(data: Path, run_dir: Path, **overrides) -> Run:
 
 def plant(run: Run, defect: Defect) -> None:
     path = run.folder.file(defect.module)
-    text = path.read_text()
-    assert defect.anchor in text, f"anchor for {defect.name} not found in {defect.module}"
-    path.write_text(text.replace(defect.anchor, defect.replacement, 1))
+    path.write_text(path.read_text() + defect.patch)
 
 
 def failures(run: Run) -> list[dict]:
@@ -93,7 +101,7 @@ def test_planted_defect_is_blamed_and_repaired(defect: Defect, binary_task: Path
     assert row["blamed"] == defect.module, row
     assert 1 <= row["rounds"] <= 3, row
     repaired = run.folder.file(defect.module).read_text()
-    assert defect.replacement not in repaired  # the defect is gone from the module
+    assert defect.patch not in repaired  # the defect is gone from the module
     submission = pd.read_csv(outcome.submission)
     assert list(submission.columns) == ["row_id", "left"]
     assert len(submission) == 200 and submission["left"].between(0, 1).all()

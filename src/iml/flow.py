@@ -33,8 +33,10 @@ from iml.perception.profiling import profile_task
 from iml.perception.summary import TaskSummary
 from iml.planning.blueprint import Blueprint
 from iml.progress import Progress
-from iml.runfolder import PHASES, RunFolder, RunState
-from iml.runtime.names import PIPELINE, TRACKS
+from iml.runfolder import PHASES, PIPELINE_EVENTS, RunFolder, RunState
+from iml.runtime import events as pev
+from iml.runtime.events import EventTail, read_events
+from iml.runtime.names import PIPELINE, model_module
 
 # Seconds kept back from the budget for selection and the report after training.
 FINISH_RESERVE_S = 4.0
@@ -213,13 +215,14 @@ class Run:
         if verify_dir.joinpath("features.json").exists():
             violations += verifier.check_features(bp.contract, verify_dir)
         n_test = min(self.options.sample_rows, self.profile.n_test_rows)
-        for pred_file in sorted(verify_dir.glob("pred_*.npy")):
-            track, _learner = _candidate_of(pred_file.stem.removeprefix("pred_"))
-            violations += verifier.check_predictions(bp.contract, _load(pred_file), n_test, f"code/model_{track}.py")
+        pipeline_events = read_events(attempt / PIPELINE_EVENTS)
+        for done in pipeline_events:
+            if isinstance(done, pev.CandidateFinished) and done.predictions_file:
+                violations += verifier.check_predictions(bp.contract, _load(Path(done.predictions_file)), n_test,
+                                                         model_module(done.track))
         if result.returncode == 0:
             violations += verifier.check_submission(bp.contract, attempt / "submission.csv", n_test)
-        tracebacks = _candidate_tracebacks(attempt)
-        diagnoses = self._blame(diagnose(result, violations, tracebacks))
+        diagnoses = self._blame(diagnose(result, violations, pipeline_events))
         if not verify_dir.joinpath("features.json").exists() and not diagnoses:
             diagnoses = [Diagnosis(failure="integration", module="pipeline.py", cause="exception",
                                    evidence="the sample run produced no transform outputs")]
@@ -236,8 +239,7 @@ class Run:
                     self.progress.warn("the full run hit the time budget; the last saved pipeline is used")
                 return
             # Nothing submitted: a defect the sample did not show. Blame, repair, re-verify, run again.
-            tracebacks = _candidate_tracebacks(attempt)
-            diagnoses = self._blame(diagnose(result, [], tracebacks))
+            diagnoses = self._blame(diagnose(result, [], read_events(attempt / PIPELINE_EVENTS)))
             (attempt / "outcome.json").write_text(json.dumps(
                 {"sandbox": result.model_dump(), "diagnoses": [d.model_dump() for d in diagnoses]}, indent=2))
             if self.options.variant == "static":
@@ -324,20 +326,26 @@ class Run:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(self.folder.file(module), target)
         args = [str(self.folder.file("pipeline.py")), "--data", self.options.data_dir,
-                "--report", str(attempt / "pipeline_report.json"), *args]
+                "--report", str(attempt / "pipeline_report.json"), "--events", str(attempt / PIPELINE_EVENTS), *args]
         memory = self.options.memory_mb or int(psutil.virtual_memory().total * 0.75 / 2**20)
         self.folder.event("execute", attempt=attempt.name, args=args, timeout=round(timeout, 1), memory_mb=memory)
+        tail = EventTail(attempt / PIPELINE_EVENTS)
+        on_line = (lambda _line: self._on_pipeline_events(tail.new())) if stream else None
         result = sandbox.run(args, workdir=attempt, log_dir=attempt, timeout_s=timeout, memory_mb=memory,
-                             watch=Path(self.options.data_dir), on_line=self._on_pipeline_line if stream else None)
+                             watch=Path(self.options.data_dir), on_line=on_line)
+        if stream:
+            self._on_pipeline_events(tail.new())
         self.folder.event("executed", attempt=attempt.name, returncode=result.returncode,
                           timed_out=result.timed_out, seconds=result.seconds, data_changed=result.data_changed)
         return result
 
-    def _on_pipeline_line(self, line: str) -> None:
-        if "saved submission" in line and not self._first_saved:
-            self._first_saved = True
-            self.folder.event("first_submission", seconds=round(time.monotonic() - self.started, 2))
-        self.progress.pipeline_line(line)
+    def _on_pipeline_events(self, new: list[pev.Event]) -> None:
+        """The full run's typed events as they arrive: the first submission's time, and progress lines."""
+        for event in new:
+            if isinstance(event, pev.SubmissionSaved) and not self._first_saved:
+                self._first_saved = True
+                self.folder.event("first_submission", seconds=round(time.monotonic() - self.started, 2))
+            self.progress.pipeline_event(event)
 
     def outcome(self) -> RunOutcome:
         report_path = self.folder.file("pipeline_report.json")
@@ -353,25 +361,9 @@ def _out_of_time(attempt: Path, result) -> bool:
     """The run was killed for time, or every candidate was skipped for lack of it."""
     if result.timed_out:
         return True
-    report = attempt / "pipeline_report.json"
-    if not report.exists():
-        return False
-    rows = json.loads(report.read_text()).get("leaderboard") or []
-    return bool(rows) and all(row["status"] == "skipped" for row in rows)
-
-
-def _candidate_tracebacks(attempt: Path) -> dict[str, str]:
-    """'track/learner' -> traceback of each candidate that failed in that execution."""
-    return {"/".join(_candidate_of(p.stem.removeprefix("traceback_"))): p.read_text()
-            for p in attempt.glob("traceback_*.txt")}
-
-
-def _candidate_of(stem: str) -> tuple[str, str]:
-    """'custom_nn_mlp' -> ('custom_nn', 'mlp'): track names may hold underscores, learners follow."""
-    for track in TRACKS:
-        if stem.startswith(track + "_"):
-            return track, stem[len(track) + 1:]
-    return stem.split("_", 1)[0], stem.split("_", 1)[-1]
+    ends = [e for e in read_events(attempt / PIPELINE_EVENTS)
+            if isinstance(e, (pev.CandidateFinished, pev.CandidateFailed, pev.CandidateSkipped))]
+    return bool(ends) and all(isinstance(e, pev.CandidateSkipped) for e in ends)
 
 
 def _load(path: Path):

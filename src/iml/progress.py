@@ -6,6 +6,8 @@ import time
 
 from rich.console import Console
 
+from iml.runtime import events as ev
+
 PHASE_TITLES = {
     "perceive": "Perception: reading the task and profiling the data",
     "plan": "Planning: writing the blueprint and its contract",
@@ -41,7 +43,33 @@ class Progress:
         self.console.print(f"{self._stamp()}   [yellow]![/yellow] ", end="")
         self.console.print(message, markup=False)
 
-    def pipeline_line(self, line: str) -> None:
-        if not self.quiet and line.startswith("[pipeline"):
+    def pipeline_event(self, event: ev.Event) -> None:
+        """One dim line per typed event of the training pipeline that a person wants to see."""
+        line = describe(event)
+        if line and not self.quiet:
             self.console.print(f"{self._stamp()}   ", end="")
-            self.console.print(line.split("] ", 1)[-1], markup=False, style="dim")
+            self.console.print(line, markup=False, style="dim")
+
+
+def describe(event: ev.Event) -> str | None:
+    """A pipeline event in words, or None for the ones not worth a line."""
+    if isinstance(event, ev.Featurized):
+        return (f"features ({event.feature_set}): {event.rows} rows x {event.columns} columns; "
+                f"test {event.test_rows} rows; holdout {event.holdout_rows} rows")
+    if isinstance(event, ev.FeaturizeFailed):
+        return f"feature set {event.feature_set} failed: {event.error}"
+    if isinstance(event, ev.CandidateStarted):
+        return f"fitting {event.track}/{event.learner} (time share {event.share_s:.0f}s)"
+    if isinstance(event, ev.CandidateFinished):
+        return (f"{event.track}/{event.learner}: CV {event.cv_mean:.5f} ± {event.cv_std:.5f} "
+                f"in {event.seconds:.1f}s")
+    if isinstance(event, ev.CandidateFailed):
+        return f"{event.track}/{event.learner} failed: {event.error}"
+    if isinstance(event, ev.CandidateSkipped):
+        return f"{event.track}/{event.learner} skipped: {event.reason}"
+    if isinstance(event, ev.SubmissionSaved):
+        score = f", CV {event.cv_score:.5f}" if event.cv_score is not None else ""
+        return f"saved submission and pipeline: {event.members} ({event.how}){score}"
+    if isinstance(event, ev.PipelineFailed):
+        return f"pipeline failed: {event.error}"
+    return None

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from iml.errors import RunFolderError
 
 PHASES = ("perceive", "plan", "code", "verify", "train", "select", "report", "done")
+PIPELINE_EVENTS = "pipeline_events.jsonl"  # the typed events of one execution, in its attempt folder
 
 
 class RunState(BaseModel):

@@ -68,6 +68,7 @@ class FeaturizeFailed(Event):
 
     kind: ClassVar[str] = "featurize_failed"
     feature_set: str = ""
+    exception: str = ""  # the exception's class name
     error: str = ""
     traceback: str = ""
 
@@ -101,6 +102,7 @@ class CandidateFailed(Event):
     track: str = ""
     learner: str = ""
     stage: str = "fit"  # featurize | fit | save
+    exception: str = ""
     error: str = ""
     traceback: str = ""
     seconds: float = 0.0
@@ -131,6 +133,7 @@ class PipelineFailed(Event):
     """An exception outside any candidate (loading the data, the program itself)."""
 
     kind: ClassVar[str] = "pipeline_failed"
+    exception: str = ""
     error: str = ""
     traceback: str = ""
 

@@ -1,0 +1,85 @@
+"""The fitted pipeline a run saves to model/pipeline.pkl: preprocessors, fold models, the way to combine them.
+
+It unpickles in any process that has the run's ``code/`` folder on ``sys.path`` (its classes live in
+``iml_runtime`` and the task's own modules, never ``__main__``), and it records the versions it was
+fitted with, so a loader can warn when the installed ones differ.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .objective import Objective
+from .selection import combine
+from .submission import SubmissionFormat, format_submission
+from .validation import predict_checked
+
+# The packages whose versions decide whether a pickled model still loads and predicts the same.
+VERSIONED_PACKAGES = ("numpy", "pandas", "sklearn", "scipy", "lightgbm", "xgboost", "catboost", "torch",
+                      "sentence_transformers", "transformers")
+
+
+def library_versions() -> dict[str, str]:
+    """Python's version and those of the packages above that are already imported (fitting imported them)."""
+    import sys
+
+    versions = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        module = sys.modules.get(name)
+        if module is not None:
+            versions[name] = str(getattr(module, "__version__", "unknown"))
+    return versions
+
+
+@dataclass
+class Member:
+    """One ensemble member: a candidate's fold models, whose predictions are averaged."""
+
+    track: str
+    learner: str
+    feature_set: str
+    models: list[Any]
+
+
+@dataclass
+class FittedPipeline:
+    """Per feature set a fitted preprocessor; per member its fold models; averaged or stacked."""
+
+    objective: Objective
+    submission: SubmissionFormat
+    preprocessors: dict[str, Any]  # feature set -> fitted Preprocessor
+    members: list[Member]
+    stacker: Any | None = None  # fitted on out-of-fold predictions, or None for a plain average
+    versions: dict[str, str] = field(default_factory=library_versions)
+
+    def predict_matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """Class probabilities (n, classes) or values on the transformed scale (n,)."""
+        features = {name: p.transform(frame) for name, p in self.preprocessors.items()}
+        parts = [np.mean([predict_checked(m, features[member.feature_set], self.objective) for m in member.models],
+                         axis=0) for member in self.members]
+        return combine(parts, self.stacker, self.objective.classification)
+
+    def predict_submission(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The submission table for the rows of ``frame`` (ids taken from its id column when it has one)."""
+        id_column = self.submission.id_column
+        ids = frame[id_column] if id_column and id_column in frame.columns else None
+        return format_submission(ids, self.predict_matrix(frame), self.objective, self.submission)
+
+    def version_differences(self) -> dict[str, tuple[str, str | None]]:
+        """Package -> (fitted with, installed now) where the two differ."""
+        import importlib
+
+        now = {"python": platform.python_version()}
+        for name in self.versions:
+            if name == "python":
+                continue
+            try:
+                now[name] = str(getattr(importlib.import_module(name), "__version__", "unknown"))
+            except ImportError:
+                now[name] = None
+        return {k: (v, now.get(k)) for k, v in self.versions.items() if now.get(k) != v}

@@ -1,0 +1,348 @@
+"""The training loop: featurize, then per candidate a timing probe, tuning and cross-validation within its
+time share, and after every success a saved selection (submission, fitted pipeline, report), so a kill
+loses nothing.
+
+It reports as typed events (``events.py``) for iml and as log lines for people.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from . import events as ev
+from .config import CandidateSpec, PipelineConfig
+from .fitted import FittedPipeline, Member
+from .folds import make_folds, sample_rows, split_holdout
+from .selection import CandidateResult, choose_ensemble, combine
+from .submission import format_submission
+from .tuning import tune
+from .validation import cross_validate
+
+SAVE_RESERVE_S = 2.0  # kept back from the budget for the last save, corrected once a save is timed
+
+
+def log(message: str) -> None:
+    print(f"[pipeline {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+@dataclass
+class TrainArgs:
+    """What one training run is told on the command line."""
+
+    data: str
+    out: str = "submission.csv"
+    model_dir: str | None = None
+    report: str = "pipeline_report.json"
+    oof_dir: str | None = None
+    time_budget: float = 300.0
+    sample_rows: int = 0  # > 0: a verification run on a row sample
+    verify_dir: str | None = None  # where the verifier wants the real intermediate outputs
+    events: str | None = None  # the typed events file
+
+
+@dataclass
+class Modules:
+    """The task's code: the preprocessing module, a model module per track, feature-set modules of their own."""
+
+    preprocess: ModuleType
+    tracks: dict[str, ModuleType]
+    features: dict[str, ModuleType] = field(default_factory=dict)
+
+    def for_features(self, name: str) -> ModuleType:
+        return self.features.get(name, self.preprocess)
+
+
+class FeaturizeError(RuntimeError):
+    """A feature set's module raised; the candidates reading that feature set cannot run."""
+
+
+class Trainer:
+    def __init__(self, config: PipelineConfig, modules: Modules, args: TrainArgs):
+        self.config = config
+        self.objective = config.objective
+        self.modules = modules
+        self.args = args
+        self.sampling = args.sample_rows > 0
+        self.started = time.time()
+        self.run_deadline = self.started + args.time_budget
+        self.deadline = self.run_deadline - SAVE_RESERVE_S
+        self.events = ev.EventLog(args.events, started=self.started)
+        self.features: dict[str, tuple[Any, Any, list]] = {}  # feature set -> (preprocessor, X, [X_test, X_hold])
+        self.failed_features: dict[str, str] = {}
+        self.results: list[CandidateResult] = []
+        self.leaderboard: list[dict] = []
+
+    # ------------------------------------------------------------------ the run
+    def run(self) -> int:
+        """Train every candidate; the exit status is 0 when at least one was saved."""
+        self.events.emit(ev.PipelineStarted(mode="sample" if self.sampling else "train",
+                                            time_budget=self.args.time_budget))
+        try:
+            self._load()
+            first = self.config.track_features[self.config.candidates[0].track]
+            try:
+                self.featurize(first)
+            except FeaturizeError:
+                self._finish_without_result("featurizing failed")
+                return 1
+            for i, spec in enumerate(self.config.candidates):
+                self._run_candidate(i, spec)
+        except Exception as exc:  # the program itself failed: say so as an event, then as a traceback
+            self.events.emit(ev.PipelineFailed(exception=type(exc).__name__, error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()))
+            raise
+        if not self.results:
+            self._finish_without_result("no candidate succeeded")
+            return 1
+        self.events.emit(ev.PipelineFinished(succeeded=len(self.results), seconds=round(time.time() - self.started, 2)))
+        return 0
+
+    def _finish_without_result(self, why: str) -> None:
+        self._write_report(None)
+        log(why)
+        self.events.emit(ev.PipelineFinished(succeeded=0, seconds=round(time.time() - self.started, 2)))
+
+    def _load(self) -> None:
+        config, seed = self.config, self.config.seed
+        raw = self.modules.preprocess.load(self.args.data)
+        frame, test, test_ids = raw.train, raw.test, raw.test_ids
+        y = self.objective.encode_target(raw.y)
+        n_folds = config.n_folds
+        if self.sampling:
+            rows = sample_rows(y, self.args.sample_rows, seed, self.objective.classification)
+            frame, y = frame.iloc[rows].reset_index(drop=True), y[rows]
+            test = test.head(self.args.sample_rows).reset_index(drop=True)
+            test_ids = None if test_ids is None else test_ids.head(self.args.sample_rows)
+            n_folds = 2
+        fraction = 0.0 if self.sampling else config.holdout_fraction
+        self.dev, self.hold = split_holdout(y, fraction, seed, self.objective.classification)
+        self.frame, self.test, self.test_ids = frame, test, test_ids
+        self.y_dev, self.y_hold = y[self.dev], y[self.hold]
+        self.folds = make_folds(self.y_dev, n_folds, seed, config.stratified)
+        self.events.emit(ev.DataLoaded(train_rows=len(self.dev), test_rows=len(test), holdout_rows=len(self.hold),
+                                       folds=len(self.folds)))
+
+    # ------------------------------------------------------------------ features
+    def featurize(self, name: str):
+        """Each track reads the data through its own feature set, computed once; FeaturizeError if it raises."""
+        if name in self.failed_features:
+            raise FeaturizeError(self.failed_features[name])
+        if name in self.features:
+            return self.features[name]
+        expected = self.config.feature_seconds.get(name, 0.0)
+        if self.features and not self.sampling and time.time() + 1.2 * expected > self.deadline:
+            raise TimeoutError(f"feature set '{name}' needs about {expected:.0f}s; "
+                               f"{self.deadline - time.time():.0f}s left")
+        self.events.emit(ev.FeaturizeStarted(feature_set=name))
+        began = time.time()
+        try:
+            module = self.modules.for_features(name)
+            preprocessor = module.Preprocessor(seed=self.config.seed, features=name).fit(
+                self.frame.iloc[self.dev], self.y_dev)
+            X = preprocessor.transform(self.frame.iloc[self.dev])
+            others = [preprocessor.transform(self.test)]
+            if len(self.hold):
+                others.append(preprocessor.transform(self.frame.iloc[self.hold]))
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            self.failed_features[name] = error
+            self.events.emit(ev.FeaturizeFailed(feature_set=name, exception=type(exc).__name__, error=error, traceback=traceback.format_exc()))
+            log(f"feature set {name} failed: {error}")
+            raise FeaturizeError(error) from exc
+        log(f"preprocessed ({name}): {X.shape[0]} rows x {X.shape[1]} features; test {others[0].shape[0]} rows; "
+            f"holdout {len(self.hold)} rows")
+        self.events.emit(ev.Featurized(feature_set=name, rows=int(X.shape[0]), columns=int(X.shape[1]),
+                                       test_rows=int(others[0].shape[0]), holdout_rows=len(self.hold),
+                                       seconds=round(time.time() - began, 2)))
+        if self.args.verify_dir:
+            dump_features(Path(self.args.verify_dir), name, X, others[0], len(self.dev), len(self.test))
+        self.features[name] = (preprocessor, X, others)
+        return self.features[name]
+
+    # ------------------------------------------------------------------ candidates
+    def _run_candidate(self, i: int, spec: CandidateSpec) -> None:
+        track, learner = spec.track, spec.learner
+        remaining = self.deadline - time.time()
+        weights_left = sum(c.weight for c in self.config.candidates[i:])
+        share = remaining * spec.weight / weights_left
+        log(f"fitting {track}/{learner} (time share {share:.0f}s)")
+        row = {"track": track, "model": learner, "status": "ok", "cv_mean": None, "cv_std": None, "holdout": None,
+               "seconds": 0.0, "trials": 0, "params": {}, "error": ""}
+        t0 = time.time()
+        # A sample run verifies every candidate's code, so none is skipped for time there.
+        if remaining < 2 and not self.sampling:
+            row.update(status="skipped", error="time budget exhausted")
+            self.leaderboard.append(row)
+            self.events.emit(ev.CandidateSkipped(track=track, learner=learner, reason=row["error"]))
+            return
+        self.events.emit(ev.CandidateStarted(track=track, learner=learner, share_s=round(share, 1)))
+        stage = "featurize"
+        try:
+            _pre, X, others = self.featurize(self.config.track_features[track])
+            stage = "fit"
+            result, trials = self._validate(spec, X, others, share, t0)
+            self.results.append(result)
+            row.update(cv_mean=result.cv_mean, cv_std=float(np.std(result.fold_scores)), params=result.params, trials=trials,
+                       holdout=self.objective.evaluate(self.y_hold, result.holdout) if len(self.hold) else None)
+            if result.oof is None:
+                row["error"] = (f"validated on {len(result.models)} of {len(self.folds)} folds: "
+                                "too little time for all")
+            predictions_file = None
+            if self.args.verify_dir:
+                predictions_file = str(Path(self.args.verify_dir) / f"pred_{track}_{learner}.npy")
+                np.save(predictions_file, result.test)
+                pickle.dumps(result.models)  # every candidate must be savable, not only the sample's winner
+        except TimeoutError as exc:  # out of time is not a defect of the module
+            row.update(status="skipped", error=str(exc))
+            log(f"{track}/{learner} skipped: {exc}")
+            self.events.emit(ev.CandidateSkipped(track=track, learner=learner, reason=str(exc)))
+        except Exception as exc:  # a failing candidate is recorded; the others go on
+            row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+            log(f"{track}/{learner} failed: {type(exc).__name__}: {exc}")
+            self.events.emit(ev.CandidateFailed(track=track, learner=learner, stage=stage,
+                                                exception=type(exc).__name__, error=row["error"],
+                                                traceback=traceback.format_exc(),
+                                                seconds=round(time.time() - t0, 2)))
+        row["seconds"] = round(time.time() - t0, 2)
+        self.leaderboard.append(row)
+        if row["status"] != "ok":
+            return
+        log(f"{track}/{learner}: CV {row['cv_mean']:.5f} ± {row['cv_std']:.5f} in {row['seconds']:.1f}s")
+        self.events.emit(ev.CandidateFinished(
+            track=track, learner=learner, cv_mean=row["cv_mean"], cv_std=row["cv_std"], holdout=row["holdout"],
+            folds=len(result.models), seconds=row["seconds"], trials=row["trials"], params=row["params"],
+            predictions_file=predictions_file))
+        saving = time.time()
+        try:
+            self.save()
+        except Exception as exc:  # an unsavable candidate must not take the saved ones down with it
+            self.results.pop()
+            row.update(status="failed", error=f"could not be saved: {type(exc).__name__}: {exc}")
+            log(f"{track}/{learner} failed: could not be saved: {exc}")
+            self.events.emit(ev.CandidateFailed(track=track, learner=learner, stage="save",
+                                                exception=type(exc).__name__, error=row["error"],
+                                                traceback=traceback.format_exc()))
+            if self.results:
+                self.save()
+        self.deadline = min(self.deadline, self.run_deadline - 2.0 * (time.time() - saving) - 1.0)
+
+    def _validate(self, spec: CandidateSpec, X, others: list, share: float, t0: float) -> tuple[CandidateResult, int]:
+        """Probe one default fit to price the CV, tune with what the share leaves, then cross-validate."""
+        module = self.modules.tracks[spec.track]
+        folds, y_dev, seed = self.folds, self.y_dev, self.config.seed
+        learner, params, trials = spec.learner, dict(spec.params or {}), 0
+        probe = time.time()
+        fit_limit = max(1.0, min(share, self.deadline - probe) / (len(folds) + 1))
+        probe_model = module.Model(learner, {**module.DEFAULTS.get(learner, {}), **params}, seed=seed,
+                                   time_limit=fit_limit).fit(
+            X.iloc[folds[0][0]], y_dev[folds[0][0]], X.iloc[folds[0][1]], y_dev[folds[0][1]])
+        fit_seconds = time.time() - probe
+        cv_cost = fit_seconds * len(folds)
+        cand_folds = folds
+        if time.time() + cv_cost > self.deadline:
+            if self.results and not self.sampling:
+                raise TimeoutError(f"a cross-validation needs about {cv_cost:.0f}s; "
+                                   f"{self.deadline - time.time():.0f}s left")
+            # Nothing to submit yet, or a sample run: the probe, validated on its fold, stands for the CV.
+            cand_folds = folds[:1]
+        tune_seconds = share - (time.time() - t0) - 1.5 * cv_cost
+        if not self.results:  # the first submission matters most: most of the time goes to its CV
+            tune_seconds = min(tune_seconds, 0.3 * (self.deadline - time.time()) - cv_cost)
+        # The probe is fold 0 of the CV, unless its time limit cut it short while a full fit still fits.
+        reuse = [probe_model] if fit_seconds < 0.8 * fit_limit or len(cand_folds) == 1 else []
+        if spec.search and not self.sampling and tune_seconds > 3:
+            fit_budget = max(fit_seconds * 1.5, (self.deadline - time.time() - tune_seconds) / len(folds) / 1.2)
+            tuned, trials = tune(module, learner, X, y_dev, folds, self.objective, tune_seconds,
+                                 self.config.max_trials, seed, fit_budget)
+            params.update(tuned)
+            reuse = []  # the probe was fitted with the defaults, not the tuned params
+        # The CV may overrun the share by what the probe said it costs, never the run's deadline.
+        cand_deadline = min(self.deadline, max(t0 + share, time.time() + 1.2 * fit_seconds * len(cand_folds)))
+        cv = cross_validate(module, learner, params, X, y_dev, cand_folds, others, self.objective, cand_deadline,
+                            self.deadline, seed, allow_partial=not self.results, fitted=reuse)
+        complete = len(cv.models) == len(folds)
+        cv_mean = float(np.mean(cv.fold_scores))
+        result = CandidateResult(track=spec.track, learner=learner, models=cv.models,
+                                 oof=cv.oof if complete else None, test=cv.others[0],
+                                 holdout=cv.others[1] if len(cv.others) > 1 else None, cv_mean=cv_mean,
+                                 oof_score=self.objective.evaluate(y_dev, cv.oof) if complete else cv_mean,
+                                 params=params, fold_scores=cv.fold_scores)
+        return result, trials
+
+    # ------------------------------------------------------------------ saving
+    def save(self) -> None:
+        """Write submission, fitted pipeline and report together: temporary files renamed at the end,
+        so the three always describe the same selection."""
+        config, objective = self.config, self.objective
+        chosen = choose_ensemble(self.results, self.y_dev, objective, config.ensemble, config.seed)
+        classification = objective.classification
+        test_pred = combine([m.test for m in chosen.members], chosen.stacker, classification)
+        submission = format_submission(self.test_ids, test_pred, objective, config.submission)
+        holdout = None
+        if len(self.y_hold):
+            holdout = objective.evaluate(self.y_hold, combine([m.holdout for m in chosen.members], chosen.stacker,
+                                                              classification))
+        selection = {"members": [m.name for m in chosen.members], "how": chosen.how, "cv_score": chosen.score,
+                     "holdout_score": holdout}
+        out = Path(self.args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staged = [(out.with_suffix(".tmp"), out)]
+        submission.to_csv(staged[0][0], index=False)
+        if self.args.model_dir:
+            model_dir = Path(self.args.model_dir)
+            model_dir.mkdir(parents=True, exist_ok=True)
+            members = [Member(m.track, m.learner, config.track_features[m.track], m.models) for m in chosen.members]
+            needed = {m.feature_set for m in members}
+            fitted = FittedPipeline(objective, config.submission,
+                                    {k: v[0] for k, v in self.features.items() if k in needed}, members,
+                                    chosen.stacker)
+            with open(model_dir / "pipeline.pkl.tmp", "wb") as fh:
+                pickle.dump(fitted, fh)
+            staged.append((model_dir / "pipeline.pkl.tmp", model_dir / "pipeline.pkl"))
+        if self.args.oof_dir:
+            oof_dir = Path(self.args.oof_dir)
+            oof_dir.mkdir(parents=True, exist_ok=True)
+            for m in self.results:
+                if m.oof is not None:
+                    np.save(oof_dir / f"{m.track}_{m.learner}.npy", m.oof)
+        staged.append(self._write_report(selection, commit=False))
+        for tmp, final in staged:
+            tmp.replace(final)
+        log(f"saved submission and pipeline: {selection['members']} ({chosen.how}), CV {chosen.score:.5f}")
+        self.events.emit(ev.SubmissionSaved(members=selection["members"], how=chosen.how, cv_score=chosen.score,
+                                            holdout_score=holdout, path=str(out)))
+
+    def _write_report(self, selection: dict | None, commit: bool = True) -> tuple[Path, Path]:
+        report = {"leaderboard": self.leaderboard, "selection": selection,
+                  "seconds": round(time.time() - self.started, 2), "metric": self.objective.metric,
+                  "greater_is_better": self.objective.greater_is_better}
+        path = Path(self.args.report)
+        path.with_suffix(".tmp").write_text(json.dumps(report, indent=2, default=float))
+        if commit:
+            path.with_suffix(".tmp").replace(path)
+        return path.with_suffix(".tmp"), path
+
+
+def dump_features(folder: Path, name: str, X, X_test, n_train: int, n_test: int) -> None:
+    """Hand the real transform outputs to the verifier, before any model runs (plain arrays, no pickles)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for part, frame in (("train", X), ("test", X_test)):
+        values = frame.to_numpy() if hasattr(frame, "to_numpy") else np.asarray(frame)
+        if values.dtype == object:
+            values = values.astype(str)
+        np.save(folder / f"features_{name}_{part}.npy", values, allow_pickle=False)
+    index_path = folder / "features.json"
+    index = json.loads(index_path.read_text()) if index_path.exists() else {}
+    index[name] = {"input_rows": {"train": n_train, "test": n_test},
+                   "columns_train": [str(c) for c in getattr(X, "columns", [])],
+                   "columns_test": [str(c) for c in getattr(X_test, "columns", [])],
+                   "container": type(X).__name__}
+    index_path.write_text(json.dumps(index))
