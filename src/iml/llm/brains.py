@@ -25,8 +25,8 @@ from iml.templating import render
 SHAPES = {
     "preprocess": {"functions": ["load"], "classes": {"Preprocessor": ["fit", "transform"]}},
     "model": {"functions": [], "classes": {"Model": ["fit", "predict"]}},
-    # The mono variant's one script holds both modules and the program that runs them.
-    "script": {"functions": ["load", "train", "predict", "main"],
+    # The mono variant's one script holds both modules and calls the runtime's program (iml_runtime's main).
+    "script": {"functions": ["load"],
                "classes": {"Preprocessor": ["fit", "transform"], "Model": ["fit", "predict"]}},
 }
 
