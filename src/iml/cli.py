@@ -182,7 +182,7 @@ def bench(
     """
     from iml.bench import BenchSettings, markdown_report, run_bench
     from iml.bench.systems import parse_pythons, parse_systems
-    from iml.options import VARIANTS
+    from iml.variants import VARIANTS
 
     try:
         if not tasks_dir.is_dir():

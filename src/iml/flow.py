@@ -18,28 +18,28 @@ import psutil
 from pydantic import BaseModel
 
 from iml import variants
+from iml.agents import (comparison, debugger, description_analyzer, guideline, llm_track, model_retriever,
+                        modules)
+from iml.agents.context import AgentContext
 from iml.coding import coder
 from iml.errors import DataError, PipelineFailed
-from iml.integration import assembler, sandbox, verifier
-from iml.integration.debugger import Repair, propose
+from iml.integration import sandbox, verifier
+from iml.integration.debugger import Repair
 from iml.integration.diagnosis import Diagnosis, diagnose
 from iml.llm import mode as llm_mode
 from iml.options import RunOptions
-from iml.perception.description import analyze_task
 from iml.perception.profile import Profile
 from iml.perception.profiling import profile_task
 from iml.perception.summary import TaskSummary
 from iml.planning.blueprint import Blueprint
 from iml.progress import Progress
-from iml.retrieval.retriever import retrieve
-from iml.runfolder import PHASES, RunFolder, RunState
+from iml.runfolder import PHASES, PIPELINE_EVENTS, RunFolder, RunState
 from iml.runtime import events as pev
 from iml.runtime.events import EventTail, read_events
-from iml.runtime.names import model_module
+from iml.runtime.names import PIPELINE, model_module
 
 # Seconds kept back from the budget for selection and the report after training.
 FINISH_RESERVE_S = 4.0
-PIPELINE_EVENTS = "pipeline_events.jsonl"  # the typed events of one execution, in its attempt folder
 VERIFY_SHARE = 0.25  # at most this share of the budget on sample verification runs
 
 
@@ -62,7 +62,9 @@ class Run:
         self.started = time.monotonic()
         self.deadline = self.started + options.time_budget
         self._first_saved = False
+        self.variant = variants.of(options.variant)
         self.brains = llm_mode.connect(folder, options)  # None in expert mode (--llm none)
+        self.ctx = AgentContext(folder, options, self.variant, progress, self.brains)
 
     # ---------------------------------------------------------------- entry points
     @classmethod
@@ -72,7 +74,7 @@ class Run:
             raise DataError(f"data folder {data_dir} does not exist or is not a folder.",
                             hint="pass the folder holding train/test files, e.g. examples/churn/prepared/public")
         # Perceive before creating anything, so bad input leaves no half-made run folder behind.
-        summary = analyze_task(data_dir, description=options.description, target=options.target)
+        summary = description_analyzer.expert(options)
         folder = RunFolder.create(Path(options.runs_root), summary.name,
                                   Path(options.run_dir) if options.run_dir else None)
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -122,13 +124,7 @@ class Run:
 
     # ---------------------------------------------------------------- phases
     def _perceive(self) -> None:
-        if not self.folder.file("task_summary.json").exists():  # a resumed run re-reads the task
-            summary = analyze_task(Path(self.options.data_dir), description=self.options.description,
-                                   target=self.options.target)
-            self.folder.write_model("task_summary.json", summary)
-        if self.brains:
-            llm_mode.perceive(self)
-        summary = self.summary
+        summary = description_analyzer.analyze(self.ctx)
         profile = profile_task(summary)
         self.folder.write_model("profile.json", profile)
         self.progress.info(f"task: {summary.task_type.value}, target {summary.target_columns}, "
@@ -137,35 +133,18 @@ class Run:
     def _plan(self) -> None:
         modalities = {"text"} if self.profile.text_columns else set()
         modalities |= {m.modality for m in self.summary.media}
-        retrieval = retrieve(modalities)
-        if self.brains:
-            retrieval = llm_mode.retrieve(self, retrieval, modalities)
-        self.folder.write_model("retrieval.json", retrieval)
-        bp = variants.plan(self.options.variant, self.summary, self.profile, self.options.time_budget, retrieval,
-                           tuple(self.options.tracks))
-        for skipped in bp.model.skipped:
-            self.progress.info(f"{skipped.column}: {skipped.reason}")
-        bp.train.seed = self.options.seed
-        bp.train.ensemble = self.options.ensemble
-        bp.model.candidates = [c for c in bp.model.candidates if c.track in self.options.tracks]
-        if not bp.model.candidates:
-            raise PipelineFailed(f"no candidate models for tracks {self.options.tracks}.",
-                                 hint="include the 'traditional' track: --tracks traditional")
-        self._save_blueprint(bp)
-        self.progress.info("plan: " + " ".join(bp.rationale[:3]))
-        if self.brains:
-            llm_mode.plan(self, bp)
+        retrieval = model_retriever.retrieve(self.ctx, modalities)
+        guideline.plan(self.ctx, retrieval)
 
     def _code(self) -> None:
         coder.copy_runtime(self.folder.path)
-        self._write_modules(self.blueprint)
-        if self.brains:
-            llm_mode.code(self)
+        modules.write(self.ctx, self.blueprint)
+        llm_track.add(self.ctx)
 
     def _verify(self) -> None:
-        if self.options.variant == "static":  # the ablation without execution verification
-            self.folder.event("verification_skipped", reason="static variant: no sample run, no repairs")
-            self.progress.info("static variant: no verification on a sample")
+        if self.variant.verification_skipped:  # the ablation without execution verification
+            self.folder.event("verification_skipped", reason=self.variant.verification_skipped)
+            self.progress.info(f"{self.variant.name} variant: no verification on a sample")
             return
         while True:
             diagnoses = self._verify_once(self.blueprint, label="verify")
@@ -190,7 +169,7 @@ class Run:
     def _repair(self, diagnoses: list[Diagnosis], stage: str) -> None:
         """Blame the first failure's module and apply the next repair to it; raise when out of rounds or ideas."""
         diagnosis = diagnoses[0]
-        tried = [Repair.model_validate({k: e[k] for k in Repair.model_fields})
+        tried = [Repair.model_validate({k: e[k] for k in Repair.model_fields if k in e})
                  for e in self.folder.events() if e["event"] == "repair"]
         self.folder.event(f"{stage}_failed", round=len(tried), diagnoses=[d.model_dump() for d in diagnoses])
         self.progress.warn(f"{diagnosis.module}: {diagnosis.failure} ({diagnosis.cause}): {diagnosis.evidence[:160]}")
@@ -199,30 +178,20 @@ class Run:
                 f"{stage} still fails after {len(tried)} repair round(s): {diagnosis.module}: "
                 f"{diagnosis.failure} ({diagnosis.cause}): {diagnosis.evidence}",
                 hint="see attempts/ and events.jsonl; raise --debug-rounds, or fix the module and `iml resume`")
-        bp = self.blueprint
-        llm_fix = llm_mode.repair(self, bp, diagnosis, tried) if self.brains else None  # the LLM first
-        if llm_fix is not None:
-            repair, fixed_source = llm_fix
-        else:
-            if diagnosis.module in llm_mode.LLM_MODULES:
-                proposal = llm_mode.drop_llm_track(bp, diagnosis)
-            else:
-                pristine = self._render(bp, diagnosis.module) == self.folder.file(diagnosis.module).read_text()
-                ladder = variants.WHOLE_SCRIPT_LADDER if self.options.variant == "mono" else None
-                proposal = propose(bp, diagnosis, tried, module_is_pristine=pristine, ladder=ladder)
-            if proposal is None:
-                raise PipelineFailed(f"no repair left for {diagnosis.module}: {diagnosis.evidence}",
-                                     hint="edit the module by hand, then `iml resume`")
-            bp, repair = proposal
+        fix = debugger.repair(self.ctx, diagnosis, tried)
+        if fix is None:
+            raise PipelineFailed(f"no repair left for {diagnosis.module}: {diagnosis.evidence}",
+                                 hint="edit the module by hand, then `iml resume`")
+        bp, repair, fixed_source = fix
         self.folder.event("repair", round=len(tried) + 1, failure=diagnosis.failure, cause=diagnosis.cause,
                           candidate=diagnosis.candidate, **repair.model_dump())
         self.progress.info(f"repair {len(tried) + 1}: {repair.module}: {repair.action}")
-        before = {m: self.folder.file(m).read_text() for m in self._modules(bp) if self.folder.file(m).exists()}
-        self._save_blueprint(bp)
-        if llm_fix is not None:
+        before = {m: self.folder.file(m).read_text() for m in self.variant.modules(bp) if self.folder.file(m).exists()}
+        self.ctx.save_blueprint(bp)
+        if fixed_source is not None:
             self.folder.write_text(diagnosis.module, fixed_source)
         else:
-            self._write_modules(bp, only=diagnosis.module if diagnosis.module != "pipeline.py" else None)
+            modules.write(self.ctx, bp, only=diagnosis.module if diagnosis.module != PIPELINE else None)
         diff = "".join(
             "".join(difflib.unified_diff(text.splitlines(True), self.folder.file(m).read_text().splitlines(True),
                                          f"a/{m}", f"b/{m}"))
@@ -314,8 +283,8 @@ class Run:
         board = board.rename(columns={"cv_mean": "cv_score"})
         removed = [{"track": e["candidate"].split("/")[0], "model": e["candidate"].split("/")[1], "status": "failed",
                     "error": f"removed by repair {e['round']}: {e['reason']}"}
-                   for e in self.folder.events()
-                   if e["event"] == "repair" and e.get("candidate") and e["action"].startswith("removed candidate")]
+                   for e in self.folder.events() if e["event"] == "repair" and e.get("candidate")
+                   and e.get("kind") in ("drop_candidate", "drop_missing_package")]
         board = pd.concat([board, pd.DataFrame(removed)], ignore_index=True) if removed else board
         board = board.reindex(columns=["track", "model", "status", "cv_score", "cv_std", "holdout", "seconds",
                                        "trials", "error"])
@@ -326,10 +295,9 @@ class Run:
         if problems:
             raise PipelineFailed("the submission breaks the contract: " + "; ".join(p.message for p in problems))
         self.folder.event("selected", **(report.get("selection") or {}))
-        if self.brains:
-            llm_mode.explain(self, board.astype(object).where(board.notna(), None).to_dict("records"),
-                             report.get("selection") or {})
-            llm_mode.finish(self)
+        comparison.explain(self.ctx, board.astype(object).where(board.notna(), None).to_dict("records"),
+                           report.get("selection") or {})
+        llm_mode.finish(self.folder, self.brains, self.progress)
 
     def _report(self) -> None:
         from iml.report import write_report
@@ -339,47 +307,18 @@ class Run:
     # ---------------------------------------------------------------- helpers
     @property
     def summary(self) -> TaskSummary:
-        return self.folder.read_model("task_summary.json", TaskSummary)
+        return self.ctx.summary
 
     @property
     def profile(self) -> Profile:
-        return self.folder.read_model("profile.json", Profile)
+        return self.ctx.profile
 
     @property
     def blueprint(self) -> Blueprint:
-        return self.folder.read_model("blueprint.json", Blueprint)
-
-    def _save_blueprint(self, bp: Blueprint) -> None:
-        from iml.planning.markdown import blueprint_markdown
-
-        self.folder.write_model("blueprint.json", bp)
-        self.folder.write_text("blueprint.md", blueprint_markdown(bp, self.summary))
-
-    def _render(self, bp: Blueprint, module: str) -> str:
-        if module == "code/preprocess.py":
-            return coder.write_preprocess(bp, self.summary)
-        if module == "pipeline.py":
-            sections = variants.script_sections(bp, self.summary) if self.options.variant == "mono" else None
-            return assembler.assemble(bp, self.summary, self.options.time_budget, sections)
-        if module in llm_mode.LLM_MODULES:
-            return llm_mode.original(self, module)
-        track = Path(module).stem.removeprefix("model_")
-        return coder.write_model(bp, track)
-
-    def _modules(self, bp: Blueprint) -> list[str]:
-        if self.options.variant == "mono":
-            return [variants.SCRIPT]
-        llm_features = ["code/preprocess_llm.py"] if "llm" in coder.tracks_of(bp) else []
-        return ["code/preprocess.py", "pipeline.py", *llm_features] + [
-            f"code/model_{t}.py" for t in coder.tracks_of(bp)]
+        return self.ctx.blueprint
 
     def _blame(self, diagnoses: list[Diagnosis]) -> list[Diagnosis]:
-        return variants.blame_whole_script(diagnoses) if self.options.variant == "mono" else diagnoses
-
-    def _write_modules(self, bp: Blueprint, only: str | None = None) -> None:
-        for module in self._modules(bp):
-            if only is None or module in (only, "pipeline.py"):
-                self.folder.write_text(module, self._render(bp, module))
+        return self.variant.blame(diagnoses)
 
     def _sandboxed(self, attempt: Path, args: list[str], timeout: float, stream: bool = False):
         for module in ["pipeline.py", *(str(p.relative_to(self.folder.path)) for p in self.folder.path.glob("code/*.py"))]:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-TRACKS = ("traditional", "pretrained", "custom_nn")
-# The iML paper's ablations (RQ2), one switch each; "full" is the method itself.
-VARIANTS = {
-    "full": "blueprint-guided planning, modular code, execution verification and repair",
-    "reactive": "no blueprint-guided planning: a minimal default plan, code from the summary and profile only",
-    "mono": "one monolithic script instead of modules: produced and repaired as a whole",
-    "static": "no execution verification: no sample run, no repairs; the pipeline runs once in full",
-}
+from iml.runtime.names import TRACKS
+from iml.variants import VariantName
 
 
 class RunOptions(BaseModel):
@@ -29,9 +22,9 @@ class RunOptions(BaseModel):
     time_budget: float = Field(300.0, gt=0)
     seed: int = 0
     debug_rounds: int = Field(10, ge=0)
-    variant: Literal["full", "reactive", "mono", "static"] = "full"  # see VARIANTS
+    variant: VariantName = "full"  # the iML paper's ablations (RQ2): iml.variants.VARIANTS
     # Tracks to explore; one whose packages or checkpoints are missing here is skipped with the reason.
-    tracks: list[Literal["traditional", "pretrained", "custom_nn"]] = ["traditional", "pretrained", "custom_nn"]
+    tracks: list[Literal[TRACKS]] = list(TRACKS)  # type: ignore[valid-type]
     ensemble: Literal["auto", "best", "average", "stacking"] = "auto"
     memory_mb: int | None = None  # per sandboxed execution; default: 75% of the machine
     sample_rows: int = Field(300, ge=20)

@@ -8,6 +8,7 @@ from pathlib import Path
 from iml.errors import DataError, RunFolderError
 from iml.integration import sandbox
 from iml.runfolder import RunFolder
+from iml.runtime.names import PIPELINE
 
 
 def predict(run_dir: Path, input_path: Path, out: Path, timeout_s: float = 3600) -> Path:
@@ -19,7 +20,7 @@ def predict(run_dir: Path, input_path: Path, out: Path, timeout_s: float = 3600)
         raise DataError(f"input file {input_path} does not exist.", hint="pass a CSV with the test file's columns")
     out = Path(out).resolve()
     with tempfile.TemporaryDirectory(prefix="iml-predict-") as work:
-        result = sandbox.run([str(folder.file("pipeline.py")), "predict", "--model-dir", str(folder.file("model")),
+        result = sandbox.run([str(folder.file(PIPELINE)), "predict", "--model-dir", str(folder.file("model")),
                               "--input", str(Path(input_path).resolve()), "--out", str(out)],
                              workdir=Path(work), log_dir=Path(work), timeout_s=timeout_s)
         if not result.ok or not out.exists():

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from iml.errors import RunFolderError
 
 PHASES = ("perceive", "plan", "code", "verify", "train", "select", "report", "done")
+PIPELINE_EVENTS = "pipeline_events.jsonl"  # the typed events of one execution, in its attempt folder
 
 
 class RunState(BaseModel):
@@ -94,7 +95,7 @@ class RunFolder:
         return path
 
     # -- journal and state ------------------------------------------------------------
-    def event(self, kind: str, **fields) -> None:
+    def event(self, kind: str, /, **fields) -> None:  # positional: a field may be called kind
         record = {"time": round(time.time(), 3), "event": kind, **fields}
         with open(self.path / "events.jsonl", "a") as fh:
             fh.write(json.dumps(record, default=str) + "\n")

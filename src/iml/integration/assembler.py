@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from iml.coding.coder import tracks_of
 from iml.perception.summary import TaskSummary
-from iml.planning.blueprint import FEATURE_MODULES, TRACK_FEATURES, Blueprint
+from iml.planning.blueprint import Blueprint
+from iml.runtime.names import FEATURE_MODULES, TRACK_FEATURES
 from iml.templating import render
 
 

@@ -15,10 +15,7 @@ import pandas as pd
 
 from iml.errors import ContractViolation
 from iml.planning.blueprint import InterfaceContract
-
-PREPROCESS = "code/preprocess.py"
-# Feature sets computed by another module than code/preprocess.py (the llm track's own preprocessing).
-FEATURE_SET_MODULES = {"llm": "code/preprocess_llm.py"}
+from iml.runtime.names import FEATURE_MODULES, PIPELINE, PREPROCESS, feature_module
 
 
 def check_features(contract: InterfaceContract, verify_dir: Path) -> list[ContractViolation]:
@@ -30,8 +27,9 @@ def check_features(contract: InterfaceContract, verify_dir: Path) -> list[Contra
     for name, info in json.loads(index_path.read_text()).items():
         problems += _check_feature_set(contract, verify_dir, name, info)
     # Blame the module that computed the feature set.
-    return [ContractViolation(p.field, p.expected, p.got, FEATURE_SET_MODULES[_feature_set(p.field)])
-            if _feature_set(p.field) in FEATURE_SET_MODULES else p for p in problems]
+    # (feature sets other than code/preprocess.py's: the llm track's own preprocessing)
+    return [ContractViolation(p.field, p.expected, p.got, feature_module(_feature_set(p.field)))
+            if _feature_set(p.field) in FEATURE_MODULES else p for p in problems]
 
 
 def _feature_set(field: str) -> str:
@@ -107,7 +105,7 @@ def check_predictions(contract: InterfaceContract, pred: np.ndarray, n_rows: int
 
 def check_submission(contract: InterfaceContract, path: Path, n_rows: int) -> list[ContractViolation]:
     spec = contract.submission
-    where = "pipeline.py"
+    where = PIPELINE
     if not path.exists():
         return [ContractViolation("submission", f"a file at {path.name}", "no file", where)]
     frame = pd.read_csv(path)

@@ -17,22 +17,16 @@ from iml.llm.client import LLM, BudgetExhausted, LLMError, LLMUnavailable
 from iml.perception.profile import Profile
 from iml.perception.summary import TaskSummary
 from iml.planning.blueprint import Blueprint
+from iml.runtime.names import LEARNERS_OF_TRACK, LLM_MODEL, LLM_PREPROCESS, PIPELINE, TABULAR_LEARNERS
 from iml.templating import render
-
-LLM_PREPROCESS = "code/preprocess_llm.py"
-LLM_MODEL = "code/model_llm.py"
-SCRIPT = "pipeline.py"  # the mono variant repairs it whole
-TRADITIONAL_LEARNERS = ("lightgbm", "xgboost", "catboost", "linear")
-LEARNERS_OF_TRACK = {"traditional": TRADITIONAL_LEARNERS, "pretrained": TRADITIONAL_LEARNERS,
-                     "custom_nn": ("mlp",), "llm": ("llm",)}
 
 
 # ---------------------------------------------------------------------------- module shapes (data)
 SHAPES = {
     "preprocess": {"functions": ["load"], "classes": {"Preprocessor": ["fit", "transform"]}},
     "model": {"functions": [], "classes": {"Model": ["fit", "predict"]}},
-    # The mono variant's one script holds both modules and the program that runs them.
-    "script": {"functions": ["load", "train", "predict", "main"],
+    # The mono variant's one script holds both modules and calls the runtime's program (iml_runtime's main).
+    "script": {"functions": ["load"],
                "classes": {"Preprocessor": ["fit", "transform"], "Model": ["fit", "predict"]}},
 }
 
@@ -92,7 +86,7 @@ def refine_blueprint(llm: LLM, summary: TaskSummary, profile: Profile, expert: B
         return problems
 
     messages = agent_messages("Guideline Agent", "prompts/guideline_blueprint.j2", summary=summary, profile=profile,
-                         expert_json=expert.model_dump_json(indent=1), learners=TRADITIONAL_LEARNERS)
+                         expert_json=expert.model_dump_json(indent=1), learners=TABULAR_LEARNERS)
     refined = llm.structured(messages, Blueprint, "guideline_blueprint", check=check)
     return refined.model_copy(update={"task": expert.task, "eval": expert.eval, "contract": expert.contract,
                                       "modality": expert.modality, "variant": expert.variant})
@@ -127,9 +121,9 @@ def _with_defaults(source: str) -> str:
 def repair_module(llm: LLM, module: str, source: str, diagnosis: Diagnosis, bp: Blueprint,
                   summary: TaskSummary, traceback: str = "") -> str:
     classification = bp.contract.target.classes is not None
-    kind = "script" if module == SCRIPT else "preprocess" if "preprocess" in module else "model"
+    kind = "script" if module == PIPELINE else "preprocess" if "preprocess" in module else "model"
     shape = ""
-    if module == SCRIPT:
+    if module == PIPELINE:
         shape = render("prompts/_shape_script.j2")
     elif module == LLM_PREPROCESS:
         shape = render("prompts/_shape_preprocess.j2", summary=summary)

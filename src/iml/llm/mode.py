@@ -1,6 +1,6 @@
-"""llm mode of a run: where the llm brains plug into the flow, and the expert floor.
+"""llm mode of a run: the session the agents' llm brains share, its budget, and the closing account.
 
-What an llm run does on top of the expert's run (which it leaves intact):
+What an llm run does on top of the expert's run (which it leaves intact), agent by agent (iml.agents):
 
 - Perception: the Description Analyzer's llm brain checks the rules' ``task_summary.json``
   against the description and the files; a refinement that contradicts the data is rejected
@@ -15,7 +15,7 @@ What an llm run does on top of the expert's run (which it leaves intact):
   on validation than the expert's candidates (they get a smaller time share).
 - Coding: the Preprocessing and Modeling Coders write ``code/preprocess_llm.py``
   (the ``llm`` feature set) and ``code/model_llm.py``; both are kept as first
-  written in ``llm/`` and the candidate ``llm/llm`` joins the blueprint.
+  written in ``llm/`` and the candidate ``llm/llm`` joins the blueprint (iml.agents.llm_track).
 - Integration: a failing module gets LLM repairs first (at most
   ``LLM_REPAIRS_PER_MODULE``); then the expert ladder, and for the llm track's own
   modules the expert's answer is to drop the llm track.
@@ -26,26 +26,13 @@ Any LLM failure leaves the expert's answer in place and an event saying why.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from iml.integration.debugger import Repair
-from iml.integration.diagnosis import Diagnosis
-from iml.llm import brains, perceive as perceive_brains
-from iml.llm.brains import LLM_MODEL, LLM_PREPROCESS, LLMBrains
+from iml.llm.brains import LLMBrains
 from iml.llm.client import LLM, PROVIDERS, LLMSpec
 from iml.options import RunOptions
-from iml.planning.blueprint import Blueprint, Candidate
-from iml.retrieval.retriever import Retrieval, catalog
+from iml.progress import Progress
 from iml.runfolder import RunFolder
-from iml.runtime.names import RUNTIME_DIR
 
-if TYPE_CHECKING:
-    from iml.flow import Run
-
-LLM_MODULES = (LLM_PREPROCESS, LLM_MODEL)
-ORIGINALS = {LLM_PREPROCESS: "llm/preprocess_llm.py", LLM_MODEL: "llm/model_llm.py"}
-LLM_REPAIRS_PER_MODULE = 3
-LLM_CANDIDATE = Candidate(track="llm", learner="llm", search=False, weight=1.0)
+LLM_REPAIRS_PER_MODULE = 3  # LLM rewrites of one module before the expert's ladder takes over
 # Per call, for the estimate printed before a run: (prompt tokens, completion tokens).
 TYPICAL_TOKENS = {"describe": (2500, 500), "retrieve": (1200, 200), "guideline_blueprint": (5000, 3000), "coder_preprocess": (2000, 1500),
                   "coder_model": (900, 1200), "debugger_repair": (3000, 1500), "comparison_explain": (400, 150)}
@@ -97,154 +84,19 @@ def estimate(options: RunOptions) -> str:
     return f"{llm.spec} at {llm.base_url}: {calls}, estimated ${low:.4f} to ${high:.4f}{cap}"
 
 
-# ---------------------------------------------------------------------------- phases
-def perceive(run: "Run") -> None:
-    """Refine the rules' task summary before profiling (the profile follows the target)."""
-    if run.folder.file("task_summary_rules.json").exists():  # refined before a resume
-        return
-    rules = run.summary
-    run.folder.write_model("task_summary_rules.json", rules)
-    result = run.brains.ask("description_analyzer", perceive_brains.refine_summary, rules)
-    if result is None:
-        run.folder.event("llm_task_summary", source="rules", changed=[], rejected=[])
-        return
-    run.folder.write_model("task_summary.json", result.summary)
-    run.folder.event("llm_task_summary", source="rules" if result.rejected else "llm", changed=result.changed,
-                     rejected=result.rejected)
-    if result.rejected:
-        run.progress.warn("LLM task summary rejected, the rules' one stays: " + "; ".join(result.rejected)[:300])
-    elif result.changed:
-        run.progress.info(f"LLM refined the task summary: {', '.join(result.changed)}")
-
-
-def retrieve(run: "Run", found: Retrieval, modalities: set[str]) -> Retrieval:
-    """The LLM's order of the loadable checkpoints; asked only when the task has media or text to encode."""
-    offered = sorted(m for m in modalities if any(c.modality == m for c in found.checkpoints))
-    if not offered:
-        return found
-    answer = run.brains.ask("model_retriever", perceive_brains.choose_checkpoints, run.summary, offered, found,
-                            catalog())
-    if answer is None:
-        return found
-    ordered, choice = answer
-    run.folder.write_model("retrieval_llm.json", choice)
-    run.folder.event("llm_retrieval", picked=[f"{p.modality}:{p.name}" for p in choice.picked],
-                     rejected=[r.model_dump() for r in choice.rejected])
-    return ordered
-
-
-def plan(run: "Run", expert: Blueprint) -> None:
-    if run.options.variant == "reactive":  # the ablation without planning: no blueprint for the LLM either
-        run.folder.event("llm_plan", source="none", reason="reactive variant: no blueprint-guided planning")
-        return
-    refined = run.brains.ask("guideline", brains.refine_blueprint, run.summary, run.profile, expert)
-    bp = refined or expert
-    bp = bp.model_copy(update={"train": expert.train})  # one set of folds for every candidate
-    run.folder.write_model("blueprint_llm.json", bp)
-    run.folder.event("llm_plan", source="llm" if refined else "expert",
-                     candidates=[f"{c.track}/{c.learner}" for c in bp.model.candidates])
-
-
-def code(run: "Run") -> None:
-    """Write the llm track's two modules; the track joins the blueprint only when both came back.
-
-    reactive: the coders write from the summary and profile alone (the blueprint's contract facts only).
-    mono: no llm track; its modules would be a second script beside the one the variant is about.
-    """
-    if run.options.variant == "mono":
-        run.folder.event("llm_track_skipped", reason="mono variant: one script, no llm track modules")
-        return
-    guided = run.options.variant != "reactive"
-    if guided and not run.folder.file("blueprint_llm.json").exists():
-        return
-    plan_bp = run.folder.read_model("blueprint_llm.json", Blueprint) if guided else run.blueprint
-    preprocess = run.brains.ask("preprocessing_coder", brains.write_preprocess, run.summary, run.profile, plan_bp,
-                                guided=guided)
-    model = preprocess and run.brains.ask("modeling_coder", brains.write_model, plan_bp, run.profile.n_train_rows,
-                                          guided=guided)
-    if not (preprocess and model):
-        run.folder.event("llm_track_skipped", reason="the LLM coders gave no usable module; the expert's tracks run")
-        run.progress.warn("llm track skipped: no usable module from the LLM (see events.jsonl)")
-        return
-    for module, source in ((LLM_PREPROCESS, preprocess), (LLM_MODEL, model)):
-        run.folder.write_text(ORIGINALS[module], source)
-        run.folder.write_text(module, source)
-    bp = run.blueprint
-    bp.model.candidates = [c for c in bp.model.candidates if c.track != "llm"] + [LLM_CANDIDATE.model_copy()]
-    run._save_blueprint(bp)
-    run.folder.write_text("pipeline.py", run._render(bp, "pipeline.py"))
-    run.folder.event("llm_track_added", modules=list(LLM_MODULES))
-    run.progress.info("llm track: code/preprocess_llm.py and code/model_llm.py written by the LLM")
-
-
-def original(run: "Run", module: str) -> str:
-    """The llm track's module as the LLM first wrote it (its 'template')."""
-    return run.folder.file(ORIGINALS[module]).read_text()
-
-
-def repair(run: "Run", bp: Blueprint, diagnosis: Diagnosis, tried: list[Repair]) -> tuple[Repair, str] | None:
-    """An LLM-repaired module for the blamed one, or None (LLM stopped, out of tries, or no usable answer)."""
-    module = diagnosis.module
-    whole_script = run.options.variant == "mono" and module == brains.SCRIPT  # mono: the one script is the module
-    if run.brains is None or not (module.startswith("code/") or whole_script) or module.startswith(RUNTIME_DIR):
-        return None
-    if sum(1 for r in tried if r.module == module and r.action.startswith("rewritten by the LLM")) >= LLM_REPAIRS_PER_MODULE:
-        return None
-    source = run.folder.file(module).read_text()
-    traceback = _traceback(run, diagnosis)
-    fixed = run.brains.ask("debugger", brains.repair_module, module, source, diagnosis, bp, run.summary, traceback)
-    if fixed is None or fixed == source:
-        return None
-    return Repair(module=module, action="rewritten by the LLM",
-                  reason=f"{diagnosis.failure}: {diagnosis.evidence[:200]}"), fixed
-
-
-def drop_llm_track(bp: Blueprint, diagnosis: Diagnosis) -> tuple[Blueprint, Repair] | None:
-    """The expert's answer to a failing llm-track module: run without the llm track."""
-    if not any(c.track == "llm" for c in bp.model.candidates):
-        return None
-    bp = bp.model_copy(deep=True)
-    bp.model.candidates = [c for c in bp.model.candidates if c.track != "llm"]
-    return bp, Repair(module=diagnosis.module, action="removed the llm track",
-                      reason=f"{diagnosis.failure}: {diagnosis.evidence[:200]}")
-
-
-def explain(run: "Run", rows: list[dict], selection: dict) -> None:
-    if not selection:
-        return
-    bp = run.blueprint
-    text = run.brains.ask("comparison", brains.explain_selection, bp.task, bp.eval.metric, bp.eval.greater_is_better,
-                          rows, selection)
-    if text:
-        run.folder.write_text("selection_explained.md", text + "\n")
-        run.folder.event("selection_explained", text=text)
-
-
-def finish(run: "Run") -> None:
+def finish(folder: RunFolder, brains: LLMBrains | None, progress: Progress) -> None:
     """One closing event and line: what the LLM cost and whether the expert had to finish alone."""
-    calls = [e for e in run.folder.events() if e["event"] == "llm_call"]
+    if brains is None:
+        return
+    calls = [e for e in folder.events() if e["event"] == "llm_call"]
     record = {"calls": len(calls), "ok": sum(1 for c in calls if c["outcome"] == "ok"),
               "prompt_tokens": sum(c.get("prompt_tokens") or 0 for c in calls),
               "completion_tokens": sum(c.get("completion_tokens") or 0 for c in calls),
-              "cost_usd": round(run.brains.llm.spent_usd, 6), "stopped": run.brains.stopped}
-    run.folder.event("llm_summary", **record)
-    line = (f"LLM {run.brains.llm.spec}: {record['ok']}/{record['calls']} calls ok, "
+              "cost_usd": round(brains.llm.spent_usd, 6), "stopped": brains.stopped}
+    folder.event("llm_summary", **record)
+    line = (f"LLM {brains.llm.spec}: {record['ok']}/{record['calls']} calls ok, "
             f"{record['prompt_tokens']}+{record['completion_tokens']} tokens, ${record['cost_usd']:.4f}")
-    if run.brains.stopped:
-        run.progress.warn(f"{line}; the LLM was stopped ({run.brains.stopped}) and the expert finished the run")
+    if brains.stopped:
+        progress.warn(f"{line}; the LLM was stopped ({brains.stopped}) and the expert finished the run")
     else:
-        run.progress.info(line)
-
-
-def _traceback(run: "Run", diagnosis: Diagnosis) -> str:
-    """The newest traceback of the blamed candidate, or the newest attempt's stderr."""
-    attempts = sorted(run.folder.file("attempts").glob("*/"), key=lambda p: p.name)
-    if not attempts:
-        return ""
-    last = attempts[-1]
-    if diagnosis.candidate:
-        path = last / f"traceback_{diagnosis.candidate.replace('/', '_')}.txt"
-        if path.exists():
-            return path.read_text(errors="replace")
-    stderr = last / "stderr.txt"
-    return stderr.read_text(errors="replace")[-3000:] if stderr.exists() else ""
+        progress.info(line)

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from iml.runtime.names import ALL_TRACKS, TRACKS
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -67,14 +69,13 @@ class PrepPlan(_Strict):
     target_transform: Literal["none", "log1p"] = "none"
 
 
-# Each track reads the data through one feature set of code/preprocess.py.
-# The llm track (llm mode only) reads its own feature set, computed by the LLM-written code/preprocess_llm.py.
-TRACK_FEATURES = {"traditional": "standard", "pretrained": "pretrained", "custom_nn": "nn", "llm": "llm"}
-FEATURE_MODULES = {"llm": "preprocess_llm"}  # feature set -> code/ module other than preprocess.py
+# Each track reads the data through one feature set (iml.runtime.names.TRACK_FEATURES); the llm track
+# (llm mode only) reads its own, computed by the LLM-written code/preprocess_llm.py.
+Track = Literal[ALL_TRACKS]
 
 
 class Candidate(_Strict):
-    track: Literal["traditional", "pretrained", "custom_nn", "llm"] = "traditional"
+    track: Track = TRACKS[0]
     learner: str  # e.g. lightgbm, xgboost, catboost, linear
     params: dict = {}
     search: bool = True  # tune with Optuna within its time share
@@ -158,5 +159,6 @@ class Blueprint(_Strict):
     eval: EvalPlan
     contract: InterfaceContract
     rationale: list[str] = []
-    # The ablation this plan serves (iml.options.VARIANTS); "full" unless the run asked for another.
-    variant: Literal["full", "reactive", "mono", "static"] = "full"
+    # The ablation this plan serves, one of iml.variants.VARIANTS ("full" unless the run asked for another).
+    # A plain string here: iml.variants builds on blueprints, so the blueprint cannot import it back.
+    variant: str = "full"

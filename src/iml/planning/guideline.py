@@ -12,6 +12,7 @@ from iml.perception.profile import ColumnProfile, MediaProfile, Profile
 from iml.perception.profiling import UNSPACED_SCRIPTS
 from iml.perception.summary import TaskSummary, TaskType
 from iml.retrieval.retriever import Checkpoint, Retrieval
+from iml.runtime.names import TRACKS
 from iml.planning.blueprint import (
     Blueprint,
     Candidate,
@@ -40,7 +41,7 @@ IMAGE_SIDE = 16  # the largest thumbnail side: 256 pixel features are as many as
 
 
 def plan(summary: TaskSummary, profile: Profile, time_budget: float, retrieval: Retrieval | None = None,
-         tracks: tuple[str, ...] = ("traditional",)) -> Blueprint:
+         tracks: tuple[str, ...] = TRACKS[:1]) -> Blueprint:
     prep = _plan_prep(summary, profile, time_budget)
     model = _plan_model(summary, profile, time_budget)
     _add_tracks(model, prep, profile, retrieval or Retrieval(checkpoints=[]), tracks, time_budget)
@@ -375,5 +376,4 @@ def default_plan(summary: TaskSummary, profile: Profile, time_budget: float) -> 
                       prediction=summary.submission.kind),
         contract=build_contract(summary, profile),
         rationale=[model.reason],
-        variant="reactive",
-    )
+    )  # the Reactive variant (iml.variants) records itself in the blueprint
