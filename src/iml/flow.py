@@ -224,7 +224,7 @@ class Run:
             violations += verifier.check_submission(bp.contract, attempt / "submission.csv", n_test)
         diagnoses = self._blame(diagnose(result, violations, pipeline_events))
         if not verify_dir.joinpath("features.json").exists() and not diagnoses:
-            diagnoses = [Diagnosis(failure="integration", module="pipeline.py", cause="exception",
+            diagnoses = [Diagnosis(failure="integration", module=PIPELINE, cause="exception",
                                    evidence="the sample run produced no transform outputs")]
         outcome = {"sandbox": result.model_dump(), "violations": [v.to_dict() for v in violations],
                    "diagnoses": [d.model_dump() for d in diagnoses]}
@@ -242,10 +242,10 @@ class Run:
             diagnoses = self._blame(diagnose(result, [], read_events(attempt / PIPELINE_EVENTS)))
             (attempt / "outcome.json").write_text(json.dumps(
                 {"sandbox": result.model_dump(), "diagnoses": [d.model_dump() for d in diagnoses]}, indent=2))
-            if self.options.variant == "static":
+            if not self.variant.repairs:
                 what = "; ".join(f"{d.module}: {d.failure} ({d.cause}): {d.evidence}" for d in diagnoses)
-                raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}) and the static "
-                                     f"variant neither verifies nor repairs: {what or result.stderr_tail(400).strip()}",
+                raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}) and the "
+                                     f"{self.variant.name} variant neither verifies nor repairs: {what or result.stderr_tail(400).strip()}",
                                      hint=f"see {attempt}/stderr.txt; run with --variant full to verify and repair")
             if self.deadline - time.monotonic() < 10 and _out_of_time(attempt, result):
                 raise PipelineFailed(f"the time budget ({self.options.time_budget:.0f}s) ran out before any model "
@@ -321,11 +321,11 @@ class Run:
         return self.variant.blame(diagnoses)
 
     def _sandboxed(self, attempt: Path, args: list[str], timeout: float, stream: bool = False):
-        for module in ["pipeline.py", *(str(p.relative_to(self.folder.path)) for p in self.folder.path.glob("code/*.py"))]:
+        for module in [PIPELINE, *(str(p.relative_to(self.folder.path)) for p in self.folder.path.glob("code/*.py"))]:
             target = attempt / "code_version" / module
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(self.folder.file(module), target)
-        args = [str(self.folder.file("pipeline.py")), "--data", self.options.data_dir,
+        args = [str(self.folder.file(PIPELINE)), "--data", self.options.data_dir,
                 "--report", str(attempt / "pipeline_report.json"), "--events", str(attempt / PIPELINE_EVENTS), *args]
         memory = self.options.memory_mb or int(psutil.virtual_memory().total * 0.75 / 2**20)
         self.folder.event("execute", attempt=attempt.name, args=args, timeout=round(timeout, 1), memory_mb=memory)

@@ -101,6 +101,8 @@ def _drop_candidate(bp: Blueprint, d: Diagnosis):
 
 
 def _drop_missing_package(bp: Blueprint, d: Diagnosis):
+    if d.cause != "missing_package":  # an error message that merely names learners removes nothing
+        return None
     kept = [c for c in bp.model.candidates if PACKAGE_OF.get(c.learner, c.learner) not in d.evidence]
     if not kept or len(kept) == len(bp.model.candidates):
         return None
