@@ -180,8 +180,9 @@ def test_threads_one_on_small_data_all_on_large() -> None:
     assert threads_for(np.zeros((100, 10), dtype=np.float32)) == 1
     assert threads_for(np.broadcast_to(np.float32(0), (2000, 1000))) == (os.cpu_count() or 1)
     X, y = data("binary")
-    assert learner("lightgbm", "binary", n_jobs=None).fit(X, y).n_jobs_ == 1
-    assert learner("lightgbm", "binary", n_jobs=2).fit(X, y).n_jobs_ == 2
+    for name in [n for n in ("lightgbm", "xgboost", "catboost", "mlp") if n != "mlp" or HAS_TORCH]:
+        assert learner(name, "binary", n_jobs=None).fit(X, y).n_jobs_ == 1, name
+        assert learner(name, "binary", n_jobs=2).fit(X, y).n_jobs_ == 2, name
 
 
 # -- the net's column conventions -----------------------------------------------------------------------

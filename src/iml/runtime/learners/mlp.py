@@ -11,7 +11,6 @@ it only when an MLP is asked for.
 from __future__ import annotations
 
 import math
-import os
 import re
 from typing import Any
 
@@ -19,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .base import Learner, as_matrix
+from .base import Learner, as_matrix, threads_for
 
 MAX_EPOCHS = 300  # params "max_epochs" and "patience" change these two
 PATIENCE = 12
@@ -104,7 +103,10 @@ class MLPLearner(Learner):
     def _fit(self, params: dict[str, Any], X, y: np.ndarray, valid: tuple | None) -> None:
         torch.manual_seed(self.seed)
         np.random.seed(self.seed)
-        torch.set_num_threads(self.n_jobs or max(1, min(4, os.cpu_count() or 1)))
+        # One thread on small data, as for boosting: on a busy machine two spin-waiting threads made an
+        # epoch 10-50x slower than one; large data gets up to four.
+        self.n_jobs_ = self.n_jobs or min(4, threads_for(as_matrix(X)))
+        torch.set_num_threads(self.n_jobs_)
         self.device_ = "cuda" if torch.cuda.is_available() else "cpu"
         max_epochs, patience = int(params.get("max_epochs", MAX_EPOCHS)), int(params.get("patience", PATIENCE))
         self._layout(X)
