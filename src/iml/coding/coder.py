@@ -23,8 +23,12 @@ def write_preprocess(bp: Blueprint, summary: TaskSummary) -> str:
 
 
 def write_model(bp: Blueprint, track: str) -> str:
+    """The track's model module: the task's facts and the track's learners around iml_runtime.learners."""
+    from iml.runtime.names import LEARNERS_OF_TRACK  # here, so this function's edits stay inside it
+
     classification = bp.contract.target.classes is not None
-    return render(f"model_{track}.py.j2", bp=bp, classification=classification)
+    return render(f"model_{track}.py.j2", bp=bp, classification=classification,
+                  learners=LEARNERS_OF_TRACK[track])
 
 
 def copy_runtime(run_dir: Path) -> Path:

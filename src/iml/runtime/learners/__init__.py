@@ -1,0 +1,38 @@
+"""The learners, one sklearn estimator each, found by name.
+
+The registry names each learner's module and class rather than importing them, so importing
+this package needs neither torch nor the boosting packages: a learner's module is imported when
+it is asked for, and its package when it fits.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from .base import Learner
+
+# learner name (names.LEARNERS) -> (module in this package, estimator class)
+REGISTRY: dict[str, tuple[str, str]] = {
+    "lightgbm": ("boosting", "LightGBMLearner"),
+    "xgboost": ("boosting", "XGBoostLearner"),
+    "catboost": ("boosting", "CatBoostLearner"),
+    "linear": ("linear", "LinearLearner"),
+    "mlp": ("mlp", "MLPLearner"),
+}
+
+
+def learner_class(name: str) -> type[Learner]:
+    """The estimator class of a learner; an unknown name is an error that lists the known ones."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown learner {name!r}; expected one of {tuple(REGISTRY)}")
+    module, cls = REGISTRY[name]
+    return getattr(import_module(f".{module}", __name__), cls)
+
+
+def make_learner(name: str, **kwargs: Any) -> Learner:
+    """An unfitted estimator of the named learner; ``kwargs`` are its constructor's (see base.Learner)."""
+    return learner_class(name)(**kwargs)
+
+
+__all__ = ["REGISTRY", "Learner", "learner_class", "make_learner"]
