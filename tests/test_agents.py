@@ -57,6 +57,8 @@ def test_an_edited_module_is_regenerated_first_and_only_once(planned) -> None:
 def test_a_missing_package_removes_its_candidates(planned) -> None:
     bp = planned[2]
     d = failure(model_module("traditional"), evidence="ModuleNotFoundError: No module named 'catboost'")
+    assert MODEL_LADDER[0](bp, d) is None  # an exception that merely names a learner removes nothing
+    d = d.model_copy(update={"cause": "missing_package", "failure": "environment"})
     new_bp, repair = MODEL_LADDER[0](bp, d)
     assert repair.kind == "drop_missing_package" and repair.candidates == ["traditional/catboost"]
     assert all(c.learner != "catboost" for c in new_bp.model.candidates)

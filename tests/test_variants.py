@@ -21,7 +21,7 @@ from iml.predicting import predict
 from iml.progress import Progress
 from llm_fake import FakeLLMServer
 
-TRANSFORM_RETURN = "        return out.reset_index(drop=True)\n"
+MAIN_BLOCK = '\n\nif __name__ == "__main__":' 
 
 
 @pytest.fixture
@@ -50,11 +50,24 @@ def assert_valid(run: Run, outcome, variant: str) -> None:
     assert f"Ablation variant: {variant}" in run.folder.file("report.html").read_text()
 
 
-def plant(run: Run, module: str, replacement: str) -> None:
+def planted(body: str) -> str:
+    """A defect wrapped around the module's own Preprocessor.transform, as a person might patch it in."""
+    return ("\n\nimport numpy as np  # planted\n_planted_transform = Preprocessor.transform\n\n\n"
+            "def _planted(self, frame):\n    out = _planted_transform(self, frame)\n" + body + "    return out\n\n\n"
+            "Preprocessor.transform = _planted\n")
+
+
+def plant(run: Run, module: str, body: str) -> None:
+    """Add the defect at the module's end, or in the one script before its main block."""
     path = run.folder.file(module)
     text = path.read_text()
-    assert text.count(TRANSFORM_RETURN) == 1
-    path.write_text(text.replace(TRANSFORM_RETURN, replacement + TRANSFORM_RETURN))
+    patch = planted(body)
+    if MAIN_BLOCK in text:
+        assert text.count(MAIN_BLOCK) == 1
+        text = text.replace(MAIN_BLOCK, patch + MAIN_BLOCK)
+    else:
+        text += patch
+    path.write_text(text)
 
 
 def test_reactive_codes_from_a_minimal_default_plan(task: Path, tmp_path: Path) -> None:
@@ -80,7 +93,7 @@ def test_mono_is_one_script_repaired_as_a_whole(task: Path, tmp_path: Path) -> N
     assert script.count("class Preprocessor") == 1 and script.count("class Model") == 1
     assert '_import("preprocess")' not in script
     # A defect the verifier catches in the preprocessing part (NaN in the features): blamed on the script.
-    plant(run, "pipeline.py", "        out.iloc[::7, 0] = np.nan\n")
+    plant(run, "pipeline.py", "    out.iloc[::7, 0] = np.nan\n")
     outcome = run.execute()
 
     assert_valid(run, outcome, "mono")
@@ -88,7 +101,7 @@ def test_mono_is_one_script_repaired_as_a_whole(task: Path, tmp_path: Path) -> N
     assert len(failed) == 1 and failed[0]["module"] == "pipeline.py" and "missing" in failed[0]["evidence"]
     repairs = [e for e in run.folder.events() if e["event"] == "repair"]
     assert [(r["module"], r["action"]) for r in repairs] == [("pipeline.py", "regenerated from the template")]
-    assert "np.nan\n" + TRANSFORM_RETURN not in run.folder.file("pipeline.py").read_text()
+    assert planted("    out.iloc[::7, 0] = np.nan\n") not in run.folder.file("pipeline.py").read_text()
     assert not list(run.folder.file("code").glob("*.py"))
     # The one script's fitted pipeline predicts on new rows by itself.
     out = predict(run.folder.path, task / "test.csv", tmp_path / "pred.csv")
@@ -110,7 +123,7 @@ def test_mono_with_the_llm_repairs_the_whole_script(task: Path, tmp_path: Path) 
         run = start(task, tmp_path / "run", "mono", llm="ollama:test", llm_base_url=server.url, llm_retry_wait=0.01)
         run.execute(stop_after="code")
         script["pristine"] = run.folder.file("pipeline.py").read_text()
-        plant(run, "pipeline.py", "        out.iloc[::7, 0] = np.nan\n")
+        plant(run, "pipeline.py", "    out.iloc[::7, 0] = np.nan\n")
         outcome = run.execute()
 
     assert_valid(run, outcome, "mono")
@@ -136,7 +149,7 @@ def test_static_runs_once_without_verification(task: Path, tmp_path: Path) -> No
 def test_static_with_a_planted_failure_stops_without_repairs(task: Path, tmp_path: Path) -> None:
     run = start(task, tmp_path / "run", "static")
     run.execute(stop_after="code")
-    plant(run, "code/preprocess.py", "        raise RuntimeError('planted: row 7 is malformed')\n")
+    plant(run, "code/preprocess.py", "    raise RuntimeError('planted: row 7 is malformed')\n")
     with pytest.raises(PipelineFailed) as info:
         run.execute()
     assert "static variant neither verifies nor repairs" in info.value.message
