@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .base import Columns, Extractor
+from .base import Columns, PerColumnExtractor
 from .unreadable import flagged
 
 N_FFT = 512
@@ -56,7 +56,7 @@ def log_mel(wave: np.ndarray, bank: np.ndarray, n_fft: int = N_FFT, hop: int = H
     return np.log(power @ bank.T + 1e-10)
 
 
-class AudioFeatures(Extractor):
+class AudioFeatures(PerColumnExtractor):
     """MFCC means and spreads over the clip and per quarter, plus loudness, zero crossings and duration.
 
     An unreadable or missing file gives zeros and a 1 in ``<col>__unreadable``.
@@ -66,19 +66,13 @@ class AudioFeatures(Extractor):
         super().__init__(columns)
         self.n_mfcc = n_mfcc
 
-    def extract(self, frame: pd.DataFrame) -> Columns:
-        out: Columns = {}
-        for c in self.columns:
-            out.update(self._one(frame[c], c))
-        return out
-
     def names(self, prefix: str) -> list[str]:
         n = self.n_mfcc
         return ([f"{prefix}__mfcc_mean{i}" for i in range(n)] + [f"{prefix}__mfcc_std{i}" for i in range(n)]
                 + [f"{prefix}__q{q}_mfcc{i}" for q in range(SEGMENTS) for i in range(n)]
                 + [f"{prefix}__rms", f"{prefix}__zero_cross", f"{prefix}__seconds"])
 
-    def _one(self, paths: pd.Series, prefix: str) -> Columns:
+    def extract_column(self, paths: pd.Series, prefix: str) -> Columns:
         from scipy.fft import dct
 
         names = self.names(prefix)
@@ -100,7 +94,7 @@ class AudioFeatures(Extractor):
         return flagged(names, rows, bad, paths, prefix)
 
 
-class AudioLogMel(Extractor):
+class AudioLogMel(PerColumnExtractor):
     """``<col>__mel<m>_<t>``: the log-mel spectrogram resampled to a mels x frames grid, standardised per clip.
 
     A fixed grid whatever the clip's length, so a CNN sees every clip at one shape.
@@ -110,13 +104,7 @@ class AudioLogMel(Extractor):
         super().__init__(columns)
         self.grid = grid
 
-    def extract(self, frame: pd.DataFrame) -> Columns:
-        out: Columns = {}
-        for c in self.columns:
-            out.update(self._one(frame[c], c))
-        return out
-
-    def _one(self, paths: pd.Series, prefix: str) -> Columns:
+    def extract_column(self, paths: pd.Series, prefix: str) -> Columns:
         n_mels, n_frames = self.grid
         rows, bad, banks = [], [], {}
         for value in paths:

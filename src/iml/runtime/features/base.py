@@ -37,6 +37,19 @@ class Extractor(BaseEstimator):
         return self.fit(frame, y).transform(frame)
 
 
+class PerColumnExtractor(Extractor):
+    """An extractor whose output for each input column depends on that column alone (media files, embeddings)."""
+
+    def extract(self, frame: pd.DataFrame) -> Columns:
+        out: Columns = {}
+        for c in self.columns:
+            out.update(self.extract_column(frame[c], c))
+        return out
+
+    def extract_column(self, values: pd.Series, prefix: str) -> Columns:
+        raise NotImplementedError
+
+
 def as_frame(parts: Columns, n_rows: int) -> pd.DataFrame:
     """Columns as float arrays in one frame, infinities and gaps as 0: models get finite numbers only."""
     out = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in parts.items()}, index=pd.RangeIndex(n_rows))

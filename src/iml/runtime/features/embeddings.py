@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .audio import read_wave
-from .base import Columns, Extractor
+from .base import Columns, PerColumnExtractor
 from .unreadable import log_unreadable
 
 _ENCODERS: dict = {}  # location -> loaded encoder, for this process
@@ -75,7 +75,7 @@ def embedding_columns(rows: list, bad: list[float], paths: pd.Series, prefix: st
     return out
 
 
-class TextEmbeddings(Extractor):
+class TextEmbeddings(PerColumnExtractor):
     """Normalised sentence embeddings of each text column (``<col>__emb<j>``)."""
 
     def __init__(self, columns: Sequence[str] = (), location: str | None = None, batch: int = 64):
@@ -83,17 +83,14 @@ class TextEmbeddings(Extractor):
         self.location = location
         self.batch = batch
 
-    def extract(self, frame: pd.DataFrame) -> Columns:
-        out: Columns = {}
-        for c in self.columns:
-            vectors = sentence_encoder(self.location).encode(
-                frame[c].fillna("").astype(str).tolist(), batch_size=self.batch, normalize_embeddings=True,
-                show_progress_bar=False)
-            out.update({f"{c}__emb{j}": vectors[:, j] for j in range(vectors.shape[1])})
-        return out
+    def extract_column(self, text: pd.Series, prefix: str) -> Columns:
+        vectors = sentence_encoder(self.location).encode(
+            text.fillna("").astype(str).tolist(), batch_size=self.batch, normalize_embeddings=True,
+            show_progress_bar=False)
+        return {f"{prefix}__emb{j}": vectors[:, j] for j in range(vectors.shape[1])}
 
 
-class ImageEmbeddings(Extractor):
+class ImageEmbeddings(PerColumnExtractor):
     """Pooled embeddings of a transformers vision encoder, ``batch`` images per forward pass."""
 
     def __init__(self, columns: Sequence[str] = (), location: str | None = None, batch: int = 16):
@@ -101,13 +98,7 @@ class ImageEmbeddings(Extractor):
         self.location = location
         self.batch = batch
 
-    def extract(self, frame: pd.DataFrame) -> Columns:
-        out: Columns = {}
-        for c in self.columns:
-            out.update(self._one(frame[c], c))
-        return out
-
-    def _one(self, paths: pd.Series, prefix: str) -> Columns:
+    def extract_column(self, paths: pd.Series, prefix: str) -> Columns:
         import torch
         from PIL import Image
 
@@ -139,7 +130,7 @@ class ImageEmbeddings(Extractor):
         return embedding_columns(rows, bad, paths, prefix)
 
 
-class AudioEmbeddings(Extractor):
+class AudioEmbeddings(PerColumnExtractor):
     """Time-pooled embeddings of a transformers audio encoder, each clip resampled to the encoder's rate.
 
     Clips are cut at ``max_seconds``: the encoder's cost grows with length, the head's input does not.
@@ -150,13 +141,7 @@ class AudioEmbeddings(Extractor):
         self.location = location
         self.max_seconds = max_seconds
 
-    def extract(self, frame: pd.DataFrame) -> Columns:
-        out: Columns = {}
-        for c in self.columns:
-            out.update(self._one(frame[c], c))
-        return out
-
-    def _one(self, paths: pd.Series, prefix: str) -> Columns:
+    def extract_column(self, paths: pd.Series, prefix: str) -> Columns:
         import torch
 
         extractor, model, device = transformers_encoder(self.location, "AutoFeatureExtractor")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .base import Columns, Extractor
+from .base import Columns, PerColumnExtractor
 from .unreadable import flagged
 
 N_ORIENTATIONS = 8  # gradient histogram bins
@@ -35,7 +35,7 @@ def orientation_histogram(gray: np.ndarray) -> np.ndarray:
     return hog / (hog.sum() + 1e-9)
 
 
-class ImageFeatures(Extractor):
+class ImageFeatures(PerColumnExtractor):
     """``<col>__px<i>`` thumbnail pixels, ``<col>__mean_r``... colour statistics and ``<col>__grad<k>``.
 
     An unreadable or missing file gives zeros and a 1 in ``<col>__unreadable``, never an exception.
@@ -45,13 +45,7 @@ class ImageFeatures(Extractor):
         super().__init__(columns)
         self.side = side
 
-    def extract(self, frame: pd.DataFrame) -> Columns:
-        out: Columns = {}
-        for c in self.columns:
-            out.update(self._one(frame[c], c))
-        return out
-
-    def _one(self, paths: pd.Series, prefix: str) -> Columns:
+    def extract_column(self, paths: pd.Series, prefix: str) -> Columns:
         from PIL import Image
 
         n_pixels = self.side * self.side
@@ -73,20 +67,14 @@ class ImageFeatures(Extractor):
         return flagged(names, rows, bad, paths, prefix)
 
 
-class ImageGrid(Extractor):
+class ImageGrid(PerColumnExtractor):
     """``<col>__px<i>``: grayscale pixels in [0, 1] on a ``side`` grid, row-major, so a CNN can fold them back."""
 
     def __init__(self, columns: Sequence[str] = (), side: int = 16):
         super().__init__(columns)
         self.side = side
 
-    def extract(self, frame: pd.DataFrame) -> Columns:
-        out: Columns = {}
-        for c in self.columns:
-            out.update(self._one(frame[c], c))
-        return out
-
-    def _one(self, paths: pd.Series, prefix: str) -> Columns:
+    def extract_column(self, paths: pd.Series, prefix: str) -> Columns:
         from PIL import Image
 
         n_pixels = self.side * self.side
