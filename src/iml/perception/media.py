@@ -35,7 +35,7 @@ def resolve(data_dir: Path, value, folders: list[str], pattern: str | None) -> P
     """The file a cell names: the value (through the pattern) under the data folder, else under the first
     of ``folders`` that holds it; a missing file is reported as the table names it.
 
-    Generated preprocessing resolves paths the same way (code/preprocess.py, ``_media_path``).
+    Generated preprocessing resolves paths the same way (``iml_runtime.data.media_path``).
     """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
