@@ -92,7 +92,7 @@ class Reactive(Variant):
 # mono: one script holds one model module (track modules share names such as Model and DEFAULTS).
 MONO_TRACKS = TRACKS[:1]
 # mono: without a blamed module the expert walks one ladder over the whole script, model rungs first
-# (they name the failing candidate when the script's own traceback files do), then preprocessing rungs.
+# (they name the failing candidate when its candidate_failed event does), then preprocessing rungs.
 WHOLE_SCRIPT_LADDER = [*MODEL_LADDER, *PREPROCESS_LADDER]
 
 

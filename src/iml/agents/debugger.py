@@ -11,10 +11,6 @@ from iml.integration.diagnosis import Diagnosis
 from iml.llm.brains import repair_module
 from iml.llm.mode import LLM_REPAIRS_PER_MODULE
 from iml.planning.blueprint import Blueprint
-from iml.runfolder import PIPELINE_EVENTS
-from iml.runtime import events as pev
-from iml.runtime.events import read_events
-from iml.runtime.names import candidate_id
 
 NAME = "debugger"
 
@@ -57,15 +53,10 @@ def repair(ctx: AgentContext, diagnosis: Diagnosis,
 
 
 def traceback(ctx: AgentContext, diagnosis: Diagnosis) -> str:
-    """The newest traceback of the blamed candidate (from the pipeline's typed events), or the newest stderr."""
+    """The blamed failure's traceback (the diagnosis carries it from the pipeline's typed events), else the
+    newest attempt's stderr (a timeout leaves no traceback)."""
+    if diagnosis.traceback:
+        return diagnosis.traceback
     attempts = sorted(ctx.folder.file("attempts").glob("*/"), key=lambda p: p.name)
-    if not attempts:
-        return ""
-    last = attempts[-1]
-    if diagnosis.candidate:
-        failed = [e for e in read_events(last / PIPELINE_EVENTS) if isinstance(e, pev.CandidateFailed)
-                  and candidate_id(e.track, e.learner) == diagnosis.candidate and e.traceback]
-        if failed:
-            return failed[-1].traceback
-    stderr = last / "stderr.txt"
-    return stderr.read_text(errors="replace")[-3000:] if stderr.exists() else ""
+    stderr = attempts[-1] / "stderr.txt" if attempts else None
+    return stderr.read_text(errors="replace")[-3000:] if stderr is not None and stderr.exists() else ""

@@ -75,23 +75,18 @@ class AudioFeatures(PerColumnExtractor):
     def extract_column(self, paths: pd.Series, prefix: str) -> Columns:
         from scipy.fft import dct
 
-        names = self.names(prefix)
-        rows, bad, banks = [], [], {}
-        for value in paths:
-            try:
-                rate, wave = read_wave(value, N_FFT)
-            except Exception:  # unreadable clip: handled as missing, per the blueprint
-                rows.append(np.zeros(len(names)))
-                bad.append(1.0)
-                continue
+        banks: dict = {}
+
+        def compute(clip) -> np.ndarray:
+            rate, wave = clip
             bank = banks.setdefault(rate, mel_filterbank(rate, N_FFT))
             mfcc = dct(log_mel(wave, bank), type=2, axis=1, norm="ortho")[:, :self.n_mfcc]
             quarters = [part.mean(axis=0) for part in np.array_split(mfcc, SEGMENTS)]
             zero_cross = np.mean(np.abs(np.diff(np.sign(wave))) > 0)
-            rows.append(np.concatenate([mfcc.mean(axis=0), mfcc.std(axis=0), *quarters,
-                                        [np.sqrt(np.mean(wave ** 2)), zero_cross, len(wave) / rate]]))
-            bad.append(0.0)
-        return flagged(names, rows, bad, paths, prefix)
+            return np.concatenate([mfcc.mean(axis=0), mfcc.std(axis=0), *quarters,
+                                   [np.sqrt(np.mean(wave ** 2)), zero_cross, len(wave) / rate]])
+
+        return flagged(self.names(prefix), paths, prefix, lambda path: read_wave(path, N_FFT), compute)
 
 
 class AudioLogMel(PerColumnExtractor):
@@ -106,19 +101,15 @@ class AudioLogMel(PerColumnExtractor):
 
     def extract_column(self, paths: pd.Series, prefix: str) -> Columns:
         n_mels, n_frames = self.grid
-        rows, bad, banks = [], [], {}
-        for value in paths:
-            try:
-                rate, wave = read_wave(value, N_FFT)
-            except Exception:  # unreadable clip: zeros plus the indicator
-                rows.append(np.zeros(n_mels * n_frames))
-                bad.append(1.0)
-                continue
+        banks: dict = {}
+
+        def compute(clip) -> np.ndarray:
+            rate, wave = clip
             bank = banks.setdefault(rate, mel_filterbank(rate, N_FFT, n_mels))
             logmel = log_mel(wave, bank).T  # mels x time
             columns = np.linspace(0, logmel.shape[1] - 1, n_frames)
             grid = np.vstack([np.interp(columns, np.arange(logmel.shape[1]), band) for band in logmel])
-            rows.append(((grid - grid.mean()) / (grid.std() + 1e-9)).ravel())
-            bad.append(0.0)
+            return ((grid - grid.mean()) / (grid.std() + 1e-9)).ravel()
+
         names = [f"{prefix}__mel{m}_{t}" for m in range(n_mels) for t in range(n_frames)]
-        return flagged(names, rows, bad, paths, prefix)
+        return flagged(names, paths, prefix, lambda path: read_wave(path, N_FFT), compute)

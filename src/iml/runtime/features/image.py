@@ -26,6 +26,13 @@ def gray_thumbnail(img, side: int) -> np.ndarray:
     return np.asarray(img.convert("L").resize((side, side), Image.BILINEAR), dtype=float)
 
 
+def open_image(path):
+    """PIL's image of a file (a context manager); raises for a missing or unreadable one."""
+    from PIL import Image
+
+    return Image.open(path)
+
+
 def orientation_histogram(gray: np.ndarray) -> np.ndarray:
     """Share of gradient magnitude per direction bin (a one-cell HOG), summing to 1 on any image with edges."""
     gy, gx = np.gradient(gray)
@@ -46,25 +53,18 @@ class ImageFeatures(PerColumnExtractor):
         self.side = side
 
     def extract_column(self, paths: pd.Series, prefix: str) -> Columns:
-        from PIL import Image
+        def read(path):
+            with open_image(path) as img:
+                return gray_thumbnail(img, self.side) / 255.0, np.asarray(img.convert("RGB"), dtype=float) / 255.0
 
-        n_pixels = self.side * self.side
-        rows, bad = [], []
-        for value in paths:
-            try:
-                with Image.open(value) as img:
-                    gray = gray_thumbnail(img, self.side) / 255.0
-                    rgb = np.asarray(img.convert("RGB"), dtype=float).reshape(-1, 3) / 255.0
-            except Exception:  # unreadable image: handled as missing, per the blueprint
-                rows.append(np.zeros(n_pixels + len(COLOUR_STATS) + N_ORIENTATIONS))
-                bad.append(1.0)
-                continue
-            stats = [*rgb.mean(axis=0), *rgb.std(axis=0)]
-            rows.append(np.concatenate([gray.ravel(), stats, orientation_histogram(gray)]))
-            bad.append(0.0)
-        names = ([f"{prefix}__px{i}" for i in range(n_pixels)] + [f"{prefix}__{s}" for s in COLOUR_STATS]
-                 + [f"{prefix}__grad{i}" for i in range(N_ORIENTATIONS)])
-        return flagged(names, rows, bad, paths, prefix)
+        def compute(images) -> np.ndarray:
+            gray, rgb = images
+            rgb = rgb.reshape(-1, 3)
+            return np.concatenate([gray.ravel(), rgb.mean(axis=0), rgb.std(axis=0), orientation_histogram(gray)])
+
+        names = ([f"{prefix}__px{i}" for i in range(self.side * self.side)]
+                 + [f"{prefix}__{s}" for s in COLOUR_STATS] + [f"{prefix}__grad{i}" for i in range(N_ORIENTATIONS)])
+        return flagged(names, paths, prefix, read, compute)
 
 
 class ImageGrid(PerColumnExtractor):
@@ -75,16 +75,9 @@ class ImageGrid(PerColumnExtractor):
         self.side = side
 
     def extract_column(self, paths: pd.Series, prefix: str) -> Columns:
-        from PIL import Image
+        def read(path) -> np.ndarray:
+            with open_image(path) as img:
+                return gray_thumbnail(img, self.side)
 
-        n_pixels = self.side * self.side
-        rows, bad = [], []
-        for value in paths:
-            try:
-                with Image.open(value) as img:
-                    rows.append(gray_thumbnail(img, self.side).ravel() / 255.0)
-                bad.append(0.0)
-            except Exception:  # unreadable image: zeros plus the indicator
-                rows.append(np.zeros(n_pixels))
-                bad.append(1.0)
-        return flagged([f"{prefix}__px{i}" for i in range(n_pixels)], rows, bad, paths, prefix)
+        names = [f"{prefix}__px{i}" for i in range(self.side * self.side)]
+        return flagged(names, paths, prefix, read, lambda gray: gray.ravel() / 255.0)

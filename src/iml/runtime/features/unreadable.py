@@ -6,8 +6,9 @@ the model sees the indicator, and the printed line tells a person which files to
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,9 +25,20 @@ def log_unreadable(prefix: str, bad: Sequence[float], paths: pd.Series) -> None:
               flush=True)
 
 
-def flagged(names: Sequence[str], rows: list[np.ndarray], bad: list[float], paths: pd.Series,
-            prefix: str) -> Columns:
-    """One column per name from the per-file rows (a failed file's row already zeros), plus the indicator."""
+def flagged(names: Sequence[str], paths: pd.Series, prefix: str, read: Callable[[object], Any],
+            compute: Callable[[Any], np.ndarray]) -> Columns:
+    """One column per name, a row per file: ``compute(read(path))``, or zeros where ``read`` raised; plus the
+    indicator. Only reading is guarded: a failing computation on a file that did read is a defect to see."""
+    rows, bad = [], []
+    for value in paths:
+        try:
+            item = read(value)
+        except Exception:  # unreadable or missing file: handled as missing, per the blueprint
+            rows.append(np.zeros(len(names)))
+            bad.append(1.0)
+            continue
+        rows.append(compute(item))
+        bad.append(0.0)
     matrix = np.vstack(rows) if rows else np.zeros((0, len(names)))
     out: Columns = {name: matrix[:, j] for j, name in enumerate(names)}
     log_unreadable(prefix, bad, paths)
