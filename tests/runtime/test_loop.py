@@ -6,6 +6,7 @@ import json
 import pickle
 import sys
 import textwrap
+import time
 import types
 
 import numpy as np
@@ -57,7 +58,7 @@ MODEL = '''
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-DEFAULTS = {"logreg": {"C": 1.0}, "broken": {"C": 1.0}}
+DEFAULTS = {"logreg": {"C": 1.0}, "broken": {"C": 1.0}, "hang": {"C": 1.0}}
 
 
 def search_space(learner, trial):
@@ -71,6 +72,9 @@ class Model:
     def fit(self, X, y, X_valid=None, y_valid=None):
         if self.learner == "broken":
             raise RuntimeError("planted defect in fit")
+        if self.learner == "hang":  # a fit that ignores its time limit
+            import time
+            time.sleep(600)
         params = {**DEFAULTS[self.learner], **self.params}
         self.estimator_ = LogisticRegression(C=params["C"], max_iter=500).fit(X, y)
         return self
@@ -130,7 +134,7 @@ def task(tmp_path, monkeypatch):
     args = TrainArgs(data=str(data), out=str(out / "submission.csv"), model_dir=str(out / "model"),
                      report=str(out / "pipeline_report.json"), oof_dir=str(out / "oof"), time_budget=120.0,
                      events=str(out / "events.jsonl"))
-    return types.SimpleNamespace(data=data, modules=modules, out=out, args=args)
+    return types.SimpleNamespace(data=data, modules=modules, out=out, args=args, monkeypatch=monkeypatch)
 
 
 def kinds(events):
@@ -153,22 +157,26 @@ def test_trainer_end_to_end(task):
     events = ev.read_events(out / "events.jsonl")
     k = kinds(events)
     assert k[0] == "pipeline_started" and k[-1] == "pipeline_finished"
-    assert k[:4] == ["pipeline_started", "data_loaded", "featurize_started", "featurized"]
+    # the floor (class priors) is saved before anything is featurized
+    assert k[:5] == ["pipeline_started", "data_loaded", "submission_saved", "featurize_started", "featurized"]
+    assert events[2].how == "floor" and events[2].members == ["floor/prior"]
     assert k.count("featurized") == 1  # the feature set is computed once for all candidates
     assert k.count("candidate_started") == 3 and k.count("candidate_finished") == 2
-    assert k.count("candidate_failed") == 1 and k.count("submission_saved") == 2
+    assert k.count("candidate_failed") == 1 and k.count("submission_saved") == 4
     assert "featurize_failed" not in k and "pipeline_failed" not in k and "candidate_skipped" not in k
     loaded = events[1]
     assert (loaded.train_rows, loaded.holdout_rows, loaded.test_rows, loaded.folds) == (96, 24, 30, 3)
-    featurized = events[3]
+    featurized = events[4]
     assert (featurized.feature_set, featurized.rows, featurized.columns, featurized.test_rows) == ("standard", 96, 3, 30)
     assert events[0].mode == "train" and events[0].time_budget == 120.0
     assert events[-1].succeeded == 2
-    # each candidate's start comes before its outcome, and a save follows each success
+    # each candidate's start comes before its outcome, and a save follows each success; the first tuned
+    # candidate also saves its defaults' CV before tuning, so a model replaces the floor early
     outcome_kinds = ("candidate_finished", "candidate_failed")
     flow = [(e.kind, getattr(e, "learner", None)) for e in events
             if e.kind in ("candidate_started", "submission_saved") + outcome_kinds]
-    assert [f[0] for f in flow] == ["candidate_started", "candidate_finished", "submission_saved",
+    assert [f[0] for f in flow] == ["submission_saved", "candidate_started", "submission_saved",
+                                    "candidate_finished", "submission_saved",
                                     "candidate_started", "candidate_failed",
                                     "candidate_started", "candidate_finished", "submission_saved"]
     assert [f[1] for f in flow if f[0] == "candidate_started"] == ["logreg", "broken", "logreg"]
@@ -200,7 +208,8 @@ def test_trainer_end_to_end(task):
     assert again["id"].tolist() == sub["id"].tolist()
     np.testing.assert_allclose(again["label"], sub["label"], rtol=1e-9, atol=1e-12)
     assert [m.learner for m in fitted.members] == [n.split("/")[1] for n in saved.members]
-    assert all(len(m.models) == 3 for m in fitted.members)
+    assert all(len(m.models) == 1 for m in fitted.members)  # refit on every row, holdout included
+    assert all(r["refit"] for r in board if r["status"] == "ok")
     assert fitted.versions["python"] and not fitted.version_differences()
 
     # the out-of-fold predictions of every complete candidate
@@ -212,7 +221,8 @@ def test_a_failing_first_candidate_does_not_stop_the_others(task):
     candidates = [CANDIDATES[1], CANDIDATES[2]]
     assert Trainer(config(candidates, ensemble="best"), task.modules, task.args).run() == 0
     k = kinds(ev.read_events(task.out / "events.jsonl"))
-    assert k.index("candidate_failed") < k.index("candidate_finished") < k.index("submission_saved")
+    last_save = len(k) - 1 - k[::-1].index("submission_saved")
+    assert k.index("candidate_failed") < k.index("candidate_finished") < last_save
     assert (task.out / "submission.csv").exists()
 
 
@@ -221,20 +231,28 @@ def test_a_failing_preprocessor_gives_featurize_failed_and_status_1(task, monkey
     assert Trainer(config(CANDIDATES), task.modules, task.args).run() == 1
     events = ev.read_events(task.out / "events.jsonl")
     k = kinds(events)
-    assert k == ["pipeline_started", "data_loaded", "featurize_started", "featurize_failed", "pipeline_finished"]
-    failed = events[3]
+    assert k == ["pipeline_started", "data_loaded", "submission_saved", "featurize_started", "featurize_failed",
+                 "pipeline_finished"]
+    failed = events[4]
     assert failed.feature_set == "standard" and failed.exception == "ValueError"
     assert "column x9" in failed.error and "Traceback" in failed.traceback and "column x9" in failed.traceback
     assert events[-1].succeeded == 0
-    assert not (task.out / "submission.csv").exists() and not (task.out / "model" / "pipeline.pkl").exists()
+    # the floor stays: a valid submission of the class priors, and a fitted pipeline that predicts them
+    sub = pd.read_csv(task.out / "submission.csv")
+    test = pd.read_csv(task.data / "test.csv")
+    assert sub["id"].tolist() == test["id"].tolist() and sub["label"].nunique() == 1
+    assert sub["label"].iloc[0] == pytest.approx(0.5, abs=0.15)  # the share of "yes" in the training rows
+    with open(task.out / "model" / "pipeline.pkl", "rb") as fh:
+        again = pickle.load(fh).predict_submission(test)
+    np.testing.assert_allclose(again["label"], sub["label"])
     report = json.loads((task.out / "pipeline_report.json").read_text())
-    assert report["selection"] is None
+    assert report["selection"]["how"] == "floor" and report["floor_cv"] == pytest.approx(0.5)
 
 
 def test_no_candidate_succeeding_gives_status_1(task):
     assert Trainer(config([CANDIDATES[1]]), task.modules, task.args).run() == 1
     k = kinds(ev.read_events(task.out / "events.jsonl"))
-    assert k[-2:] == ["candidate_failed", "pipeline_finished"] and "submission_saved" not in k
+    assert k[-2:] == ["candidate_failed", "pipeline_finished"] and k.count("submission_saved") == 1  # the floor
     assert json.loads((task.out / "pipeline_report.json").read_text())["leaderboard"][0]["status"] == "failed"
 
 
@@ -304,7 +322,7 @@ def test_regression_with_log1p_and_a_stacker(task, monkeypatch):
     assert Trainer(cfg, modules, task.args).run() == 0
     events = ev.read_events(task.out / "events.jsonl")
     saved = [e for e in events if e.kind == "submission_saved"]
-    assert [s.how for s in saved] == ["best", "stacking of 2"]
+    assert [s.how for s in saved] == ["floor", "best", "stacking of 2"]
     finished = [e for e in events if e.kind == "candidate_finished"]
     assert finished[0].cv_mean < finished[1].cv_mean  # lower is better: the flat model is worse
     sub = pd.read_csv(task.out / "submission.csv")
@@ -351,3 +369,32 @@ def test_a_failing_second_feature_set_fails_only_its_candidates(task, monkeypatc
     assert k.count("candidate_finished") == 1 and events[-1].succeeded == 1
     with open(task.out / "model" / "pipeline.pkl", "rb") as fh:
         assert set(pickle.load(fh).preprocessors) == {"standard"}  # only what the members read
+
+
+def test_a_candidate_past_its_time_share_is_killed_and_the_next_runs(task):
+    task.args.time_budget = 24.0
+    candidates = [{"track": "traditional", "learner": "hang", "search": False, "weight": 1.0},
+                  {"track": "traditional", "learner": "logreg", "search": False, "weight": 1.0}]
+    began = time.time()
+    assert Trainer(config(candidates), task.modules, task.args).run() == 0
+    assert time.time() - began < 24.0
+    events = ev.read_events(task.out / "events.jsonl")
+    started = next(e for e in events if e.kind == "candidate_started" and e.learner == "hang")
+    skipped = next(e for e in events if e.kind == "candidate_skipped")
+    assert skipped.learner == "hang" and "killed" in skipped.reason
+    assert skipped.t - started.t < started.share_s  # stopped within its share, not at the run's end
+    finished = [e for e in events if e.kind == "candidate_finished"]
+    assert [e.learner for e in finished] == ["logreg"]
+    assert [e.how for e in events if e.kind == "submission_saved"][-1] == "best"
+
+
+def test_in_process_fits_in_this_process(task):
+    import os
+
+    source = MODEL.replace("    def fit(self, X, y, X_valid=None, y_valid=None):",
+                           "    def fit(self, X, y, X_valid=None, y_valid=None):\n        PIDS.append(__import__('os').getpid())")
+    module = make_module("rt_loop_model_pids", "PIDS = []\n" + source, task.monkeypatch)
+    task.args.in_process = True
+    assert Trainer(config([CANDIDATES[2]]), Modules(task.modules.preprocess, {"traditional": module}),
+                   task.args).run() == 0
+    assert len(module.PIDS) >= 4 and set(module.PIDS) == {os.getpid()}  # the folds and the refit, here

@@ -123,4 +123,9 @@ def test_the_search_fits_on_the_first_fold_only():
     module = types.SimpleNamespace(Model=Recording, DEFAULTS=DEFAULTS, search_space=search_space)
     tune(module, "shift", X, y, folds + [(folds[0][1], folds[0][0])], Objective("mae", False), seconds=120,
          max_trials=2, seed=0, fit_budget=7.0)
-    assert seen == [(list(range(10)), list(range(10, 20)), 7.0)] * 2
+    # every trial fits on fold 0's training rows and stops early on rows split off them, never on the
+    # validation rows that score it
+    assert len(seen) == 2 and seen[0] == seen[1]
+    fit_rows, stop_rows, limit = seen[0]
+    assert sorted(fit_rows + stop_rows) == list(range(10)) and not set(fit_rows) & set(stop_rows)
+    assert stop_rows and limit == 7.0

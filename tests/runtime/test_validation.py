@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from iml.runtime.folds import make_folds
 from iml.runtime.objective import Objective
-from iml.runtime.validation import CVResult, cross_validate, predict_checked
+from iml.runtime.validation import CVResult, cross_validate, fit_folds, predict_checked, refit_params
 
 BINARY = Objective("logloss", False, classes=["no", "yes"])
 REGRESSION = Objective("rmse", False)
@@ -28,7 +28,7 @@ class Model:
 
     def fit(self, X, y, X_valid=None, y_valid=None):
         Model.fits.append(self)
-        self.n_train_, self.n_valid_ = len(X), len(X_valid)
+        self.n_train_, self.n_valid_ = len(X), 0 if X_valid is None else len(X_valid)
         if self.learner == "logistic":
             self.est_ = LogisticRegression(C=self.params.get("C", 1.0)).fit(X, y)
         else:
@@ -111,7 +111,9 @@ def test_cross_validate_fills_oof_scores_folds_and_averages_others(classificatio
     assert isinstance(cv, CVResult) and cv.complete and len(cv.models) == 3
     assert [m.seed for m in cv.models] == [10, 11, 12]
     assert all(m.params == {"C": 0.5, "alpha": 2.0} and m.time_limit >= 1.0 for m in cv.models)
-    assert [(m.n_train_, m.n_valid_) for m in cv.models] == [(len(t), len(v)) for t, v in folds]
+    # each fold fits on most of its training rows and stops early on the rest, never on its scoring rows
+    assert [m.n_train_ + m.n_valid_ for m in cv.models] == [len(t) for t, _ in folds]
+    assert all(m.n_valid_ == round(0.15 * len(t)) for m, (t, _) in zip(cv.models, folds))
     out = (lambda m, F: m.predict_proba(F)) if classification else (lambda m, F: m.predict(F))
     assert cv.oof.shape == ((60, 2) if classification else (60,))
     filled = np.zeros(60, dtype=int)
@@ -127,15 +129,41 @@ def test_cross_validate_fills_oof_scores_folds_and_averages_others(classificatio
     assert cv.others[0].shape[0] == 11 and cv.others[1].shape[0] == 7
 
 
+def test_early_stopping_never_sees_the_scoring_fold():
+    seen = []
+
+    class Recording(Model):
+        def fit(self, X, y, X_valid=None, y_valid=None):
+            seen.append((set(X.index), set(X_valid.index)))
+            return super().fit(X, y, X_valid, y_valid)
+
+    X, y = data(80)
+    folds = make_folds(y, 4, 0, stratified=True)
+    cross_validate(types.SimpleNamespace(Model=Recording), "logistic", {}, X, y, folds, [], BINARY,
+                   time.time() + 600, time.time() + 600, 0)
+    assert len(seen) == 4
+    for (fit_rows, stop_rows), (train_idx, valid_idx) in zip(seen, folds):
+        assert stop_rows and not stop_rows & set(valid_idx) and not fit_rows & set(valid_idx)
+        assert fit_rows | stop_rows == set(train_idx) and not fit_rows & stop_rows
+
+
+def test_a_learner_without_early_stopping_fits_every_training_row():
+    X, y = data(60)
+    folds = make_folds(y, 3, 0, stratified=True)
+    cv = run_cv(BINARY, "logistic", X, y, folds, [], early_stopping=False)
+    assert [m.n_train_ for m in cv.models] == [len(t) for t, _ in folds]
+
+
 def test_fitted_models_are_reused_for_the_first_folds():
     X, y = data(60)
     folds = make_folds(y, 3, 0, stratified=True)
-    probe = Model("logistic", {"C": 0.5}, seed=10).fit(X.iloc[folds[0][0]], y[folds[0][0]], X.iloc[folds[0][1]])
+    probe = fit_folds(MODULE, "logistic", {"C": 0.5}, X, y, folds, [0], [], BINARY, time.time() + 60,
+                      time.time() + 60, 10)
     Model.fits = []
-    cv = run_cv(BINARY, "logistic", X, y, folds, [], fitted=[probe])
-    assert cv.models[0] is probe
+    cv = run_cv(BINARY, "logistic", X, y, folds, [], done=probe)
+    assert cv.models[0] is probe[0].model
     assert len(Model.fits) == 2 and [m.seed for m in Model.fits] == [11, 12]
-    np.testing.assert_allclose(cv.oof[folds[0][1]], probe.predict_proba(X.iloc[folds[0][1]]))
+    np.testing.assert_allclose(cv.oof[folds[0][1]], probe[0].model.predict_proba(X.iloc[folds[0][1]]))
     assert cv.others == []
 
 

@@ -38,6 +38,8 @@ class PipelineConfig:
     max_trials: int = 30
     ensemble: str = "auto"  # auto | best | average | stacking
     time_budget: float = 300.0
+    refit: bool = True  # the final models: one per candidate on every row (False: its fold models)
+    workers: int = 0  # fitting processes at a time; 0: one per core
 
     @classmethod
     def from_dict(cls, config: dict) -> "PipelineConfig":
@@ -57,6 +59,8 @@ class PipelineConfig:
             max_trials=int(config["max_trials"]),
             ensemble=config.get("ensemble", "auto"),
             time_budget=float(config["time_budget"]),
+            refit=bool(config.get("refit", True)),
+            workers=int(config.get("workers") or 0),
         )
 
     @property

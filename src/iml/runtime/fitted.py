@@ -42,7 +42,7 @@ class Member:
 
     track: str
     learner: str
-    feature_set: str
+    feature_set: str | None  # None: the raw frame (the floor)
     models: list[Any]
 
 
@@ -60,6 +60,7 @@ class FittedPipeline:
     def predict_matrix(self, frame: pd.DataFrame) -> np.ndarray:
         """Class probabilities (n, classes) or values on the transformed scale (n,)."""
         features = {name: p.transform(frame) for name, p in self.preprocessors.items()}
+        features[None] = frame  # the floor reads no features
         parts = [np.mean([predict_checked(m, features[member.feature_set], self.objective) for m in member.models],
                          axis=0) for member in self.members]
         return combine(parts, self.stacker, self.objective.classification)

@@ -49,3 +49,23 @@ def sample_rows(y: np.ndarray, n: int, seed: int, classification: bool) -> np.nd
     rest = np.setdiff1d(np.arange(len(y)), np.concatenate(picked))
     fill = rng.choice(rest, max(0, min(len(rest), n - sum(len(p) for p in picked))), replace=False)
     return np.sort(np.concatenate(picked + [fill]))
+
+
+def inner_split(train_idx: np.ndarray, y: np.ndarray, fraction: float, seed: int,
+                classification: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(rows to fit, rows to stop early on), both inside a fold's training rows: early stopping must
+    never watch the rows that then score the model. Stratified when every class present can spare a row."""
+    from sklearn.model_selection import train_test_split
+
+    n_stop = max(1, int(round(fraction * len(train_idx))))
+    if len(train_idx) < 4:
+        return train_idx, train_idx[:0]
+    strat = None
+    if classification:
+        labels = y[train_idx]
+        counts = np.bincount(labels)
+        present = counts[counts > 0]
+        if present.min() >= 2 and min(n_stop, len(train_idx) - n_stop) >= len(present):
+            strat = labels
+    fit, stop = train_test_split(train_idx, test_size=n_stop, random_state=seed, stratify=strat)
+    return np.sort(fit), np.sort(stop)

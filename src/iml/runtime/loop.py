@@ -8,6 +8,7 @@ It reports as typed events (``events.py``) for iml and as log lines for people.
 from __future__ import annotations
 
 import json
+import math
 import pickle
 import time
 import traceback
@@ -17,15 +18,19 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from . import events as ev
 from .config import CandidateSpec, PipelineConfig
 from .fitted import FittedPipeline, Member
 from .folds import make_folds, sample_rows, split_holdout
-from .selection import CandidateResult, choose_ensemble, combine
+from .executor import InProcess, Workers
+from .floor import floor_result
+from .selection import CandidateResult, Selection, choose_ensemble, combine
 from .submission import format_submission
 from .tuning import tune
-from .validation import cross_validate
+from .validation import (cross_validate, early_stops, fit_folds, fit_predict, kill_deadline,
+                         refit_params)
 
 SAVE_RESERVE_S = 2.0  # kept back from the budget for the last save, corrected once a save is timed
 
@@ -47,6 +52,8 @@ class TrainArgs:
     sample_rows: int = 0  # > 0: a verification run on a row sample
     verify_dir: str | None = None  # where the verifier wants the real intermediate outputs
     events: str | None = None  # the typed events file
+    workers: int | None = None  # fitting processes at a time (None: the config's; 0: one per core)
+    in_process: bool = False  # fit in this process, one fit at a time, nothing killed (for a debugger)
 
 
 @dataclass
@@ -80,6 +87,10 @@ class Trainer:
         self.failed_features: dict[str, str] = {}
         self.results: list[CandidateResult] = []
         self.leaderboard: list[dict] = []
+        self.floor: CandidateResult | None = None
+        self.selection: dict | None = None  # what the saved submission holds
+        workers = config.workers if args.workers is None else args.workers
+        self.executor = InProcess() if args.in_process else Workers(workers or None)
 
     # ------------------------------------------------------------------ the run
     def run(self) -> int:
@@ -88,6 +99,8 @@ class Trainer:
                                             time_budget=self.args.time_budget))
         try:
             self._load()
+            if not self.sampling:  # a valid submission before anything else can go wrong
+                self._save_floor()
             first = self.config.track_features[self.config.candidates[0].track]
             try:
                 self.featurize(first)
@@ -99,6 +112,8 @@ class Trainer:
         except Exception as exc:  # the program itself failed: say so as an event, then as a traceback
             self.events.emit(ev.PipelineFailed(exception=type(exc).__name__, error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()))
             raise
+        finally:
+            self.executor.shutdown()
         if not self.results:
             self._finish_without_result("no candidate succeeded")
             return 1
@@ -106,7 +121,7 @@ class Trainer:
         return 0
 
     def _finish_without_result(self, why: str) -> None:
-        self._write_report(None)
+        self._write_report(self.selection)  # the floor's, when it was saved
         log(why)
         self.events.emit(ev.PipelineFinished(succeeded=0, seconds=round(time.time() - self.started, 2)))
 
@@ -129,6 +144,12 @@ class Trainer:
         self.folds = make_folds(self.y_dev, n_folds, seed, config.stratified)
         self.events.emit(ev.DataLoaded(train_rows=len(self.dev), test_rows=len(test), holdout_rows=len(self.hold),
                                        folds=len(self.folds)))
+
+    def _save_floor(self) -> None:
+        """Class priors or the mean, saved as the submission until a model scores better."""
+        self.floor = floor_result(self.y_dev, self.folds, len(self.test), len(self.hold), self.objective,
+                                  self.y_hold)
+        self.save()
 
     # ------------------------------------------------------------------ features
     def featurize(self, name: str):
@@ -191,9 +212,10 @@ class Trainer:
             result, trials = self._validate(spec, X, others, share, t0)
             self.results.append(result)
             row.update(cv_mean=result.cv_mean, cv_std=float(np.std(result.fold_scores)), params=result.params, trials=trials,
+                       refit=result.refit,
                        holdout=self.objective.evaluate(self.y_hold, result.holdout) if len(self.hold) else None)
             if result.oof is None:
-                row["error"] = (f"validated on {len(result.models)} of {len(self.folds)} folds: "
+                row["error"] = (f"validated on {len(result.fold_scores)} of {len(self.folds)} folds: "
                                 "too little time for all")
             predictions_file = None
             if self.args.verify_dir:
@@ -218,7 +240,7 @@ class Trainer:
         log(f"{track}/{learner}: CV {row['cv_mean']:.5f} ± {row['cv_std']:.5f} in {row['seconds']:.1f}s")
         self.events.emit(ev.CandidateFinished(
             track=track, learner=learner, cv_mean=row["cv_mean"], cv_std=row["cv_std"], holdout=row["holdout"],
-            folds=len(result.models), seconds=row["seconds"], trials=row["trials"], params=row["params"],
+            folds=len(result.fold_scores), seconds=row["seconds"], trials=row["trials"], params=row["params"],
             predictions_file=predictions_file))
         saving = time.time()
         try:
@@ -235,54 +257,118 @@ class Trainer:
         self.deadline = min(self.deadline, self.run_deadline - 2.0 * (time.time() - saving) - 1.0)
 
     def _validate(self, spec: CandidateSpec, X, others: list, share: float, t0: float) -> tuple[CandidateResult, int]:
-        """Probe one default fit to price the CV, tune with what the share leaves, then cross-validate."""
-        module = self.modules.tracks[spec.track]
-        folds, y_dev, seed = self.folds, self.y_dev, self.config.seed
-        learner, params, trials = spec.learner, dict(spec.params or {}), 0
-        probe = time.time()
-        fit_limit = max(1.0, min(share, self.deadline - probe) / (len(folds) + 1))
-        probe_model = module.Model(learner, {**module.DEFAULTS.get(learner, {}), **params}, seed=seed,
-                                   time_limit=fit_limit).fit(
-            X.iloc[folds[0][0]], y_dev[folds[0][0]], X.iloc[folds[0][1]], y_dev[folds[0][1]])
-        fit_seconds = time.time() - probe
-        cv_cost = fit_seconds * len(folds)
+        """Price a fit on the first folds, cross-validate the defaults (and submit them when nothing
+        better is saved yet), tune with what the share leaves, cross-validate the tuned params, then
+        refit the better of the two on every row."""
+        module, folds, y_dev, seed = self.modules.tracks[spec.track], self.folds, self.y_dev, self.config.seed
+        learner, fixed = spec.learner, dict(spec.params or {})
+        workers = self.executor.workers
+        n_jobs = 1 if workers > 1 else None  # the workers share the cores; one alone may use them all
+        waves = math.ceil(len(folds) / workers)
+        fit_limit = max(1.0, min(share, self.deadline - time.time()) / (waves + 1))
+        defaults = {**module.DEFAULTS.get(learner, {}), **fixed}
+        probe = fit_folds(module, learner, defaults, X, y_dev, folds, range(min(workers, len(folds))), others,
+                          self.objective, time.time() + fit_limit, self.deadline, seed, self.executor,
+                          n_jobs=n_jobs)
+        fit_seconds = max(f.seconds for f in probe.values())
+        stopping = early_stops(probe[0].model)
+        if not stopping:  # its probe fitted on fewer rows than its folds have: price only, not reused
+            probe = {}
+        cv_cost = fit_seconds * math.ceil((len(folds) - len(probe)) / workers)
+        refit_cost = 1.3 * fit_seconds
         cand_folds = folds
         if time.time() + cv_cost > self.deadline:
             if self.results and not self.sampling:
                 raise TimeoutError(f"a cross-validation needs about {cv_cost:.0f}s; "
                                    f"{self.deadline - time.time():.0f}s left")
-            # Nothing to submit yet, or a sample run: the probe, validated on its fold, stands for the CV.
+            # Nothing but the floor to submit yet, or a sample run: the probe stands for the CV.
             cand_folds = folds[:1]
-        tune_seconds = share - (time.time() - t0) - 1.5 * cv_cost
-        if not self.results:  # the first submission matters most: most of the time goes to its CV
-            tune_seconds = min(tune_seconds, 0.3 * (self.deadline - time.time()) - cv_cost)
-        # The probe is fold 0 of the CV, unless its time limit cut it short while a full fit still fits.
-        reuse = [probe_model] if fit_seconds < 0.8 * fit_limit or len(cand_folds) == 1 else []
-        if spec.search and not self.sampling and tune_seconds > 3:
-            fit_budget = max(fit_seconds * 1.5, (self.deadline - time.time() - tune_seconds) / len(folds) / 1.2)
-            tuned, trials = tune(module, learner, X, y_dev, folds, self.objective, tune_seconds,
-                                 self.config.max_trials, seed, fit_budget)
-            params.update(tuned)
-            reuse = []  # the probe was fitted with the defaults, not the tuned params
-        # The CV may overrun the share by what the probe said it costs, never the run's deadline.
-        cand_deadline = min(self.deadline, max(t0 + share, time.time() + 1.2 * fit_seconds * len(cand_folds)))
-        cv = cross_validate(module, learner, params, X, y_dev, cand_folds, others, self.objective, cand_deadline,
-                            self.deadline, seed, allow_partial=not self.results, fitted=reuse)
-        complete = len(cv.models) == len(folds)
-        cv_mean = float(np.mean(cv.fold_scores))
-        result = CandidateResult(track=spec.track, learner=learner, models=cv.models,
-                                 oof=cv.oof if complete else None, test=cv.others[0],
-                                 holdout=cv.others[1] if len(cv.others) > 1 else None, cv_mean=cv_mean,
-                                 oof_score=self.objective.evaluate(y_dev, cv.oof) if complete else cv_mean,
-                                 params=params, fold_scores=cv.fold_scores)
+        tuning = spec.search and not self.sampling
+        cv_deadline = min(self.deadline, max(t0 + share, time.time() + 1.2 * cv_cost))
+        result = self._cross_validate(spec, defaults, X, others, cand_folds, cv_deadline, probe, stopping, n_jobs)
+        trials = 0
+        tune_seconds = share - (time.time() - t0) - 1.2 * (cv_cost + refit_cost)
+        if tuning and tune_seconds > 3 and result.oof is not None:
+            if not self.results:  # a first submission now; the tuned candidate replaces it when better
+                self._save_interim(result)
+            fit_budget = max(fit_seconds * 1.5, fit_limit)
+            params, trials = tune(module, learner, X, y_dev, folds, self.objective, tune_seconds,
+                                  self.config.max_trials, seed, fit_budget, executor=self.executor, fixed=fixed,
+                                  early_stopping=stopping, n_jobs=n_jobs)
+            if params != defaults and time.time() + cv_cost < self.deadline:
+                cv_deadline = min(self.deadline, max(t0 + share - refit_cost, time.time() + 1.2 * cv_cost))
+                try:
+                    tuned = self._cross_validate(spec, params, X, others, folds, cv_deadline, {}, stopping, n_jobs)
+                except TimeoutError as exc:
+                    log(f"{spec.name}: the tuned params could not be cross-validated in time ({exc}); "
+                        "the defaults stand")
+                else:
+                    if tuned.oof is not None and not self.objective.better(result.cv_mean, tuned.cv_mean):
+                        result = tuned
+        if result.oof is not None and not self.sampling and self.config.refit:
+            self._refit(result, module, X, others, refit_cost, n_jobs)
         return result, trials
+
+    def _cross_validate(self, spec: CandidateSpec, params: dict, X, others: list, folds, deadline: float,
+                        done: dict, stopping: bool, n_jobs: int | None) -> CandidateResult:
+        module = self.modules.tracks[spec.track]
+        cv = cross_validate(module, spec.learner, params, X, self.y_dev, folds, others, self.objective, deadline,
+                            self.deadline, self.config.seed, allow_partial=not self.results, done=done,
+                            executor=self.executor, early_stopping=stopping, n_jobs=n_jobs)
+        complete = len(cv.models) == len(self.folds)
+        cv_mean = float(np.mean(cv.fold_scores))
+        return CandidateResult(track=spec.track, learner=spec.learner, models=cv.models,
+                               oof=cv.oof if complete else None, test=cv.others[0],
+                               holdout=cv.others[1] if len(cv.others) > 1 else None, cv_mean=cv_mean,
+                               oof_score=self.objective.evaluate(self.y_dev, cv.oof) if complete else cv_mean,
+                               params=params, fold_scores=cv.fold_scores, best_iterations=cv.best_iterations)
+
+    def _refit(self, result: CandidateResult, module, X, others: list, cost: float, n_jobs: int | None) -> None:
+        """The candidate's final model: one fit on every row, development and holdout (the holdout has
+        done its part: the fold models scored it), with the rounds its folds' early stopping chose.
+        Kept only when it finishes in time; the fold models stand otherwise."""
+        if time.time() + 1.5 * cost > self.deadline:
+            log(f"{result.name}: no time to refit on all rows; its fold models stay")
+            return
+        X_all, y_all = X, self.y_dev
+        if len(self.hold):
+            X_all = pd.concat([X, others[1]], ignore_index=True)
+            y_all = np.concatenate([self.y_dev, self.y_hold])
+        params = refit_params(result.params, result.models[0], result.best_iterations)
+        limit = max(1.0, cost)
+        job = self.executor.submit(
+            lambda: fit_predict(self.modules.tracks[result.track], result.learner, params, X_all, y_all, None, None,
+                                None, others[:1], self.objective, self.config.seed, limit, n_jobs),
+            kill_deadline(limit, self.deadline))
+        self.executor.wait([job])
+        if not job.ok:
+            log(f"{result.name}: the refit on all rows failed ({type(job.error).__name__}: {job.error}); "
+                "its fold models stay")
+            return
+        result.models, result.test, result.refit = [job.value.model], job.value.others[0], True
+        log(f"{result.name}: refit on {len(y_all)} rows" + (f" with {params}" if params != result.params else "")
+            + f" in {job.value.seconds:.1f}s")
+
+    def _save_interim(self, result: CandidateResult) -> None:
+        self.results.append(result)
+        try:
+            self.save()
+        finally:
+            self.results.pop()
 
     # ------------------------------------------------------------------ saving
     def save(self) -> None:
         """Write submission, fitted pipeline and report together: temporary files renamed at the end,
         so the three always describe the same selection."""
         config, objective = self.config, self.objective
-        chosen = choose_ensemble(self.results, self.y_dev, objective, config.ensemble, config.seed)
+        if self.results:
+            chosen = choose_ensemble(self.results, self.y_dev, objective, config.ensemble, config.seed)
+            if self.floor is not None and objective.better(self.floor.oof_score, chosen.score):
+                log(f"the models so far ({chosen.score:.5f}) score worse than the floor "
+                    f"({self.floor.oof_score:.5f}): the floor stays")
+                chosen = Selection([self.floor], None, self.floor.oof_score, "floor")
+        else:
+            chosen = Selection([self.floor], None, self.floor.oof_score, "floor")
         classification = objective.classification
         test_pred = combine([m.test for m in chosen.members], chosen.stacker, classification)
         submission = format_submission(self.test_ids, test_pred, objective, config.submission)
@@ -299,7 +385,8 @@ class Trainer:
         if self.args.model_dir:
             model_dir = Path(self.args.model_dir)
             model_dir.mkdir(parents=True, exist_ok=True)
-            members = [Member(m.track, m.learner, config.track_features[m.track], m.models) for m in chosen.members]
+            members = [Member(m.track, m.learner, config.track_features.get(m.track), m.models)
+                       for m in chosen.members]
             needed = {m.feature_set for m in members}
             fitted = FittedPipeline(objective, config.submission,
                                     {k: v[0] for k, v in self.features.items() if k in needed}, members,
@@ -313,6 +400,7 @@ class Trainer:
             for m in self.results:
                 if m.oof is not None:
                     np.save(oof_dir / f"{m.track}_{m.learner}.npy", m.oof)
+        self.selection = selection
         staged.append(self._write_report(selection, commit=False))
         for tmp, final in staged:
             tmp.replace(final)
@@ -322,6 +410,7 @@ class Trainer:
 
     def _write_report(self, selection: dict | None, commit: bool = True) -> tuple[Path, Path]:
         report = {"leaderboard": self.leaderboard, "selection": selection,
+                  "floor_cv": None if self.floor is None else self.floor.oof_score,
                   "seconds": round(time.time() - self.started, 2), "metric": self.objective.metric,
                   "greater_is_better": self.objective.greater_is_better}
         path = Path(self.args.report)

@@ -25,6 +25,8 @@ class CandidateResult:
     oof_score: float
     params: dict = field(default_factory=dict)
     fold_scores: list[float] = field(default_factory=list)
+    best_iterations: list[int] = field(default_factory=list)  # the rounds early stopping chose per fold
+    refit: bool = False  # models is one model fitted on every row (else the fold models)
 
     @property
     def name(self) -> str:

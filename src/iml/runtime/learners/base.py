@@ -41,6 +41,9 @@ class Learner(BaseEstimator):
     """
 
     name = ""  # the learner's name in names.LEARNERS and spaces.DEFAULTS
+    # A learner that stops early on a validation set names the parameter fixing its number of rounds
+    # (or epochs), so a refit on all rows without validation rows can run as many as early stopping chose.
+    rounds_param: str | None = None
 
     def __init__(self, task: str = "binary", n_classes: int = 2, params: dict[str, Any] | None = None,
                  class_weight: str | None = None, early_stopping_rounds: int = 50, seed: int = 0,
@@ -79,6 +82,7 @@ class Learner(BaseEstimator):
         if X_valid is not None and y_valid is not None:
             valid = (X_valid, np.asarray(y_valid, dtype=y.dtype))
         self.deadline_ = started + self.time_limit if self.time_limit else None
+        self.best_iterations_ = None  # set by an early-stopping learner fitted with a validation set
         self._fit(params, X, y, valid)
         self.fit_seconds_ = time.time() - started
         return self

@@ -57,6 +57,7 @@ class LightGBMLearner(Learner):
     """LightGBM's native booster; ``params`` go to it as they are (``num_boost_round``: rounds without validation)."""
 
     name = "lightgbm"
+    rounds_param = "num_boost_round"
 
     def _fit(self, params: dict[str, Any], X, y: np.ndarray, valid: tuple | None) -> None:
         import lightgbm as lgb
@@ -78,6 +79,8 @@ class LightGBMLearner(Learner):
                               callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False), out_of_time])
         self.model_ = model
         self.n_iterations_ = model.current_iteration()
+        if valid is not None:
+            self.best_iterations_ = int(model.best_iteration or model.current_iteration())
 
     def _raw(self, X) -> np.ndarray:
         return self.model_.predict(as_matrix(X), num_iteration=self.model_.best_iteration or None)
@@ -94,6 +97,7 @@ class XGBoostLearner(Learner):
     (over the settings here, ``n_estimators`` included)."""
 
     name = "xgboost"
+    rounds_param = "n_estimators"
 
     def _fit(self, params: dict[str, Any], X, y: np.ndarray, valid: tuple | None) -> None:
         import xgboost as xgb
@@ -121,6 +125,9 @@ class XGBoostLearner(Learner):
         model.fit(X, y, sample_weight=weight, eval_set=[valid] if valid is not None else None, verbose=False)
         self.model_ = model.set_params(callbacks=None)  # the fitted model must pickle without the local callback
         self.n_iterations_ = model.get_booster().num_boosted_rounds()
+        if valid is not None:
+            best = getattr(model, "best_iteration", None)
+            self.best_iterations_ = int(best) + 1 if best is not None else self.n_iterations_
 
     def _proba(self, X):
         return self.model_.predict_proba(as_matrix(X)), self.classes_seen_
@@ -136,6 +143,7 @@ class CatBoostLearner(Learner):
     """
 
     name = "catboost"
+    rounds_param = "iterations"
 
     def _fit(self, params: dict[str, Any], X, y: np.ndarray, valid: tuple | None) -> None:
         import catboost as cb
@@ -158,6 +166,8 @@ class CatBoostLearner(Learner):
                   early_stopping_rounds=self.early_stopping_rounds if valid is not None else None)
         self.model_ = model
         self.n_iterations_ = int(model.tree_count_)
+        if valid is not None:  # use_best_model has already cut the trees after the best iteration
+            self.best_iterations_ = self.n_iterations_
 
     def _proba(self, X):
         return self.model_.predict_proba(as_matrix(X)), self.model_.classes_

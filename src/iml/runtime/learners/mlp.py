@@ -75,6 +75,7 @@ class MLPLearner(Learner):
     """
 
     name = "mlp"
+    rounds_param = "max_epochs"
 
     # -- input layout ------------------------------------------------------------------
     def _layout(self, X) -> None:
@@ -123,7 +124,7 @@ class MLPLearner(Learner):
         train = self._tensors(X, y)
         monitor = train if valid is None else self._tensors(*valid)
         batch = int(min(512, max(32, len(y) // 20)))
-        best, best_state, waited, epochs = math.inf, None, 0, 0
+        best, best_state, waited, epochs, best_epoch = math.inf, None, 0, 0, 0
         generator = torch.Generator().manual_seed(self.seed)
         for epochs in range(1, max_epochs + 1):
             net.train()
@@ -141,7 +142,7 @@ class MLPLearner(Learner):
                 current = float(loss_fn(self._forward(monitor[:3]), monitor[3]))
             scheduler.step(current)
             if current < best - 1e-4:
-                best, waited = current, 0
+                best, waited, best_epoch = current, 0, epochs
                 best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
             else:
                 waited += 1
@@ -151,6 +152,8 @@ class MLPLearner(Learner):
             net.load_state_dict(best_state)
         net.eval()
         self.n_iterations_ = epochs
+        if valid is not None:
+            self.best_iterations_ = max(1, best_epoch)
 
     def _class_weights(self, y: np.ndarray):
         """Balanced class weights for the loss, when asked for (a class absent from the fit counts as one row)."""

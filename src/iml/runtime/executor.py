@@ -1,0 +1,228 @@
+"""Where fits run: worker processes that use every core and can be stopped at their time limit.
+
+Every fit of the training loop (a timing probe, a tuning trial, a fold, a refit) is one job. A job
+runs in a forked worker, so it reads the parent's feature frames without copying them, uses one
+thread (the workers together use the cores), and is killed when it overruns its hard deadline: a
+learner that ignores its time limit (a linear solver, a slow network) cannot take the run with it.
+Only the job's result (a fitted model and its predictions) travels back, pickled.
+
+``InProcess`` runs jobs one after the other in this process (no kill, nothing pickled): what tests
+that inspect a fit, and a machine that cannot fork, use. Both answer the same two calls, the seam
+a distributed executor (Ray) fills in later.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+GRACE_S = 2.0  # past a job's deadline before it is killed: a fit stopping at its own limit needs a moment
+
+
+class JobTimeout(TimeoutError):
+    """A job ran past its hard deadline and was killed."""
+
+
+class WorkerDied(MemoryError):
+    """A worker ended without a result: killed by a signal, most often for memory."""
+
+
+class RemoteTraceback(Exception):
+    """The worker's own traceback, chained as the cause of the exception it raised, so the parent's
+    traceback shows the frames where the job failed (the ones diagnosis blames)."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.text}"""'
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class Job:
+    """One submitted job; ``outcome`` is set once it has finished (its value, or the exception it raised)."""
+
+    fn: Callable[[], Any]
+    deadline: float  # wall-clock time after which the job is killed (plus GRACE_S)
+    tag: Any = None
+    started: float = field(default_factory=time.time)
+    done: bool = False
+    ok: bool = False
+    value: Any = None
+    error: BaseException | None = None
+    seconds: float = 0.0
+    _process: Any = None
+    _conn: Any = None
+
+    def result(self) -> Any:
+        if not self.done:
+            raise RuntimeError("job not finished")
+        if not self.ok:
+            raise self.error
+        return self.value
+
+
+class InProcess:
+    """Jobs run at submit time, in this process, one at a time."""
+
+    workers = 1
+
+    def submit(self, fn: Callable[[], Any], deadline: float, tag: Any = None) -> Job:
+        job = Job(fn, deadline, tag)
+        try:
+            job.value, job.ok = fn(), True
+        except Exception as exc:
+            job.error = exc
+        job.done, job.seconds = True, time.time() - job.started
+        return job
+
+    def wait(self, jobs: Sequence[Job]) -> list[Job]:
+        return [j for j in jobs if j.done]
+
+    def free(self, jobs: Sequence[Job] = ()) -> int:
+        """One, once the caller has collected the jobs it holds (each finished when it was submitted)."""
+        return 0 if jobs else 1
+
+    def cancel(self, jobs: Sequence[Job]) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
+
+class Workers:
+    """Up to ``workers`` forked worker processes, one job each; ``wait`` kills jobs past their deadline."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = max(1, workers or cpu_count())
+        self._running: list[Job] = []
+
+    def free(self, jobs: Sequence[Job] = ()) -> int:
+        """How many more jobs can start now."""
+        return self.workers - len(self._running)
+
+    def submit(self, fn: Callable[[], Any], deadline: float, tag: Any = None) -> Job:
+        import multiprocessing as mp
+
+        if self.free() <= 0:
+            raise RuntimeError("no free worker: wait for a job first")
+        parent_conn, child_conn = mp.Pipe(duplex=False)
+        job = Job(fn, deadline, tag)
+        process = mp.get_context("fork").Process(target=_work, args=(fn, child_conn), daemon=True)
+        process.start()
+        child_conn.close()
+        job._process, job._conn = process, parent_conn
+        self._running.append(job)
+        return job
+
+    def wait(self, jobs: Sequence[Job]) -> list[Job]:
+        """Block until at least one of ``jobs`` has finished (or been killed); return the finished ones."""
+        from multiprocessing.connection import wait as wait_ready
+
+        while True:
+            finished = [j for j in jobs if j.done]
+            if finished:
+                return finished
+            running = [j for j in jobs if j._conn is not None]
+            if not running:
+                return []
+            now = time.time()
+            timeout = max(0.0, min(j.deadline + GRACE_S for j in running) - now)
+            ready = wait_ready([j._conn for j in running], timeout=timeout)
+            for job in running:
+                if job._conn in ready:
+                    self._collect(job)
+                elif time.time() > job.deadline + GRACE_S:
+                    self._kill(job, JobTimeout(f"killed after {time.time() - job.started:.0f}s: past its time "
+                                               f"limit ({job.deadline - job.started:.0f}s)"))
+
+    def _collect(self, job: Job) -> None:
+        try:
+            ok, payload = pickle.loads(job._conn.recv_bytes())
+        except (EOFError, OSError):
+            job._process.join(1.0)
+            code = job._process.exitcode
+            self._finish(job, False, WorkerDied(f"the worker process ended without a result (exit code {code}"
+                                                f"{', killed by ' + signal.Signals(-code).name if code and code < 0 else ''}"
+                                                "); most often it ran out of memory"))
+            return
+        job._process.join(5.0)
+        if ok:
+            self._finish(job, True, payload)
+        else:
+            exc, text = payload
+            exc.__cause__ = RemoteTraceback(text)
+            self._finish(job, False, exc)
+
+    def _kill(self, job: Job, error: BaseException) -> None:
+        if job._process.is_alive():
+            job._process.kill()
+        job._process.join(5.0)
+        self._finish(job, False, error)
+
+    def _finish(self, job: Job, ok: bool, payload: Any) -> None:
+        job._conn.close()
+        job._conn = None
+        job.done, job.ok, job.seconds = True, ok, time.time() - job.started
+        if ok:
+            job.value = payload
+        else:
+            job.error = payload
+        self._running = [j for j in self._running if j is not job]
+
+    def cancel(self, jobs: Sequence[Job]) -> None:
+        """Kill those of ``jobs`` still running (their results would not be used)."""
+        for job in jobs:
+            if not job.done:
+                self._kill(job, JobTimeout("cancelled"))
+
+    def shutdown(self) -> None:
+        self.cancel(list(self._running))
+
+
+def _work(fn: Callable[[], Any], conn) -> None:
+    """The worker: run the job, send (True, value) or (False, (exception, traceback text)), exit."""
+    _single_thread()
+    try:
+        payload = (True, fn())
+    except BaseException as exc:  # everything goes back to the parent, which decides
+        text = traceback.format_exc()
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        payload = (False, (exc, text))
+    try:
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # an unpicklable model is the job's failure, not a dead worker
+        data = pickle.dumps((False, (TypeError(f"the job's result cannot be pickled: {exc}"), traceback.format_exc())))
+    conn.send_bytes(data)
+    conn.close()
+    os._exit(0)  # skip atexit handlers and library finalizers inherited from the parent
+
+
+def _single_thread() -> None:
+    """Each worker keeps to one core: the other workers have the rest."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    import sys
+
+    if "torch" in sys.modules:
+        try:
+            sys.modules["torch"].set_num_threads(1)
+        except Exception:
+            pass
+
