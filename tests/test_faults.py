@@ -116,7 +116,10 @@ def test_no_repair_rounds_means_a_clear_failure(binary_task: Path, tmp_path: Pat
     assert "after 0 repair round(s)" in info.value.message
     assert "code/preprocess.py" in info.value.message and "missing" in info.value.message
     assert run.folder.state().status == "failed"
-    assert not run.folder.file("submission.csv").exists()
+    # the run failed, and still leaves a valid submission: the floor, the training rows' share of "left"
+    floor = pd.read_csv(run.folder.file("submission.csv"))
+    assert list(floor.columns) == ["row_id", "left"] and len(floor) == 200 and floor["left"].nunique() == 1
+    assert "floor_only" in [e["event"] for e in run.folder.events()]
 
 
 def test_a_candidate_that_always_fails_is_contained(binary_task: Path, tmp_path: Path) -> None:

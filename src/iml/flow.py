@@ -24,6 +24,7 @@ from iml.agents.context import AgentContext
 from iml.coding import coder
 from iml.errors import DataError, PipelineFailed
 from iml.integration import sandbox, verifier
+from iml.integration.floor import write_floor
 from iml.integration.debugger import Repair
 from iml.integration.diagnosis import Diagnosis, diagnose
 from iml.llm import mode as llm_mode
@@ -62,6 +63,7 @@ class Run:
         self.started = time.monotonic()
         self.deadline = self.started + options.time_budget
         self._first_saved = False
+        self._first_model_saved = False
         self.variant = variants.of(options.variant)
         self.brains = llm_mode.connect(folder, options)  # None in expert mode (--llm none)
         self.ctx = AgentContext(folder, options, self.variant, progress, self.brains)
@@ -113,6 +115,8 @@ class Run:
             state.status, state.message = "failed", str(exc)
             self.folder.save_state(state)
             self.folder.event("run_failed", error=str(exc), type=type(exc).__name__)
+            if isinstance(exc, PipelineFailed):
+                self._leave_floor()
             raise
         if stop_after:
             return self.outcome()
@@ -234,7 +238,7 @@ class Run:
     def _train(self) -> None:
         while True:
             attempt, result = self._full_run()
-            if self.folder.file("submission.csv").exists():
+            if _model_saved(attempt):
                 if result.timed_out:
                     self.progress.warn("the full run hit the time budget; the last saved pipeline is used")
                 return
@@ -244,16 +248,23 @@ class Run:
                 {"sandbox": result.model_dump(), "diagnoses": [d.model_dump() for d in diagnoses]}, indent=2))
             if not self.variant.repairs:
                 what = "; ".join(f"{d.module}: {d.failure} ({d.cause}): {d.evidence}" for d in diagnoses)
-                raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}) and the "
+                raise PipelineFailed(f"the full run produced no model (exit {result.returncode}) and the "
                                      f"{self.variant.name} variant neither verifies nor repairs: {what or result.stderr_tail(400).strip()}",
                                      hint=f"see {attempt}/stderr.txt; run with --variant full to verify and repair")
+            if self.deadline - time.monotonic() < 10 and self.folder.file("submission.csv").exists():
+                # No model made it in time, but the floor (class priors or the mean) is a valid submission.
+                self.folder.event("floor_only", source="pipeline", returncode=result.returncode,
+                                  timed_out=result.timed_out)
+                self.progress.warn("no model finished in time; the submission is the floor (class priors or "
+                                   f"the mean). See {attempt}/stderr.txt, or give it more time")
+                return
             if self.deadline - time.monotonic() < 10 and _out_of_time(attempt, result):
                 raise PipelineFailed(f"the time budget ({self.options.time_budget:.0f}s) ran out before any model "
                                      "was fitted: the data took that long to load and featurize on this machine",
                                      hint=f"give it more time: `iml resume {self.folder.path} --time-budget "
                                           f"{2 * self.options.time_budget:.0f}`")
             if not diagnoses or self.deadline - time.monotonic() < 10:
-                raise PipelineFailed(f"the full run produced no submission (exit {result.returncode}, "
+                raise PipelineFailed(f"the full run produced no model (exit {result.returncode}, "
                                      f"timed out: {result.timed_out}): {result.stderr_tail(400).strip()}",
                                      hint=f"see {attempt}/stderr.txt; fix the module and `iml resume`")
             self._repair(diagnoses, stage="full_run")
@@ -305,6 +316,22 @@ class Run:
         write_report(self.folder)
 
     # ---------------------------------------------------------------- helpers
+    def _leave_floor(self) -> None:
+        """A failed run whose data can be read still leaves a valid submission: the floor."""
+        target = self.folder.file("submission.csv")
+        if target.exists():  # the pipeline's own floor, or a model's
+            self.folder.event("floor_only", source="pipeline")
+            return
+        if not self.folder.file("blueprint.json").exists():
+            return
+        try:
+            write_floor(self.blueprint, self.summary, Path(self.options.data_dir), target)
+        except Exception as exc:  # the data itself cannot be read: nothing to submit
+            self.folder.event("floor_failed", error=f"{type(exc).__name__}: {exc}")
+            return
+        self.folder.event("floor_only", source="host")
+        self.progress.warn(f"the pipeline failed; {target} holds the floor (class priors or the mean)")
+
     @property
     def summary(self) -> TaskSummary:
         return self.ctx.summary
@@ -345,6 +372,9 @@ class Run:
             if isinstance(event, pev.SubmissionSaved) and not self._first_saved:
                 self._first_saved = True
                 self.folder.event("first_submission", seconds=round(time.monotonic() - self.started, 2))
+            if isinstance(event, pev.SubmissionSaved) and event.how != "floor" and not self._first_model_saved:
+                self._first_model_saved = True
+                self.folder.event("first_model_submission", seconds=round(time.monotonic() - self.started, 2))
             self.progress.pipeline_event(event)
 
     def outcome(self) -> RunOutcome:
@@ -364,6 +394,11 @@ def _out_of_time(attempt: Path, result) -> bool:
     ends = [e for e in read_events(attempt / PIPELINE_EVENTS)
             if isinstance(e, (pev.CandidateFinished, pev.CandidateFailed, pev.CandidateSkipped))]
     return bool(ends) and all(isinstance(e, pev.CandidateSkipped) for e in ends)
+
+
+def _model_saved(attempt: Path) -> bool:
+    """A model's submission was saved (not only the floor's)."""
+    return any(isinstance(e, pev.SubmissionSaved) and e.how != "floor" for e in read_events(attempt / PIPELINE_EVENTS))
 
 
 def _load(path: Path):

@@ -31,6 +31,10 @@ class BenchCell(CellSetting):
     reason: str
     wall_s: float
     first_submission_s: float | None
+    # iml only, from its run's events: when a model (not the floor) was first submitted, and the
+    # seconds of every phase but training (perceive, plan, code, verify, select, report).
+    first_model_s: float | None = None
+    orchestration_s: float | None = None
     peak_memory_mb: float | None = None
     timed_out: bool = False
     llm_tokens: int = 0

@@ -62,6 +62,21 @@ def planned_keys(tasks: list[Path], settings: BenchSettings) -> list[tuple[Path,
     return keys
 
 
+def _run_timings(run_dir: Path) -> tuple[float | None, float | None]:
+    """(seconds to the first model submission, seconds of every phase but training), from a run's events."""
+    events = run_dir / "events.jsonl"
+    if not events.exists():
+        return None, None
+    first, phases = None, 0.0
+    for line in events.read_text().splitlines():
+        record = json.loads(line)
+        if record["event"] == "first_model_submission" and first is None:
+            first = float(record["seconds"])
+        elif record["event"] == "phase_done" and record.get("phase") != "train":
+            phases += float(record.get("seconds", 0.0))
+    return first, round(phases, 2)
+
+
 def _llm_usage(run_dir: Path) -> tuple[int, float]:
     """LLM tokens and cost, from the calls a run recorded in its events."""
     tokens, cost = 0, 0.0
@@ -107,6 +122,7 @@ def run_cell(task_dir: Path, key: CellKey, out_dir: Path, settings: BenchSetting
     else:
         report = grade_submission(task_dir, submission)
     tokens, cost = _llm_usage(cell_dir) if key.system == "iml" else (0, 0.0)
+    first_model, orchestration = _run_timings(cell_dir) if key.system == "iml" else (None, None)
     # When the submission file first appeared, seen from outside; it counts only if it is valid.
     first = (measured.first_file_s or measured.wall_s) if report.valid else None
     reason = report.reason
@@ -122,6 +138,7 @@ def run_cell(task_dir: Path, key: CellKey, out_dir: Path, settings: BenchSetting
         ranking = dict(above_median=placed.above_median, medal=placed.medal)
     return BenchCell(**common, score=report.score, p_norm=report.p_norm, valid=report.valid, reason=reason,
                      wall_s=measured.wall_s, first_submission_s=first, peak_memory_mb=measured.peak_memory_mb,
+                     first_model_s=first_model if report.valid else None, orchestration_s=orchestration,
                      timed_out=measured.timed_out, llm_tokens=tokens, llm_cost_usd=cost,
                      submission=str(submission) if submission.exists() else "", **ranking)
 

@@ -63,15 +63,18 @@ def summary_table(cells: list[BenchCell]) -> str:
 
 
 def detail_table(cells: list[BenchCell]) -> str:
-    lines = ["| task | system | score | P_norm | valid | wall s | first submission s | peak MB | LLM tokens | LLM $ |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| task | system | score | P_norm | valid | wall s | first submission s | first model s | "
+             "orchestration s | peak MB | LLM tokens | LLM $ |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in cells:
         score = f"{c.score:.5f}" if c.score is not None else "-"
         first = f"{c.first_submission_s:.1f}" if c.first_submission_s is not None else "-"
         peak = f"{c.peak_memory_mb:.0f}" if c.peak_memory_mb is not None else "-"
+        model = f"{c.first_model_s:.1f}" if c.first_model_s is not None else "-"
+        orchestration = f"{c.orchestration_s:.1f}" if c.orchestration_s is not None else "-"
         valid = "yes" if c.valid else "no: " + c.reason.replace("|", "/")
         lines.append(f"| {c.task} | {c.column} | {score} | {c.p_norm:.4f} | {valid} | {c.wall_s:.1f} | {first} | "
-                     f"{peak} | {c.llm_tokens} | {c.llm_cost_usd:.4f} |")
+                     f"{model} | {orchestration} | {peak} | {c.llm_tokens} | {c.llm_cost_usd:.4f} |")
     return "\n".join(lines)
 
 

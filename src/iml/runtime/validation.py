@@ -24,6 +24,7 @@ from .objective import Objective
 EARLY_STOP_FRACTION = 0.15  # of a fold's training rows, held back for early stopping
 REFIT_ROUNDS_SCALE = 1.15  # more rows support a few more rounds than early stopping found on fewer
 KILL_FACTOR = 1.5  # a fit is killed past this multiple of its time limit (plus the executor's grace)
+KILL_FLOOR_S = 6.0  # and never sooner: starting a worker, importing a package and a tiny fit take seconds
 
 
 def predict_checked(model: Any, X, objective: Objective) -> np.ndarray:
@@ -97,7 +98,7 @@ def fold_rows(train_idx: np.ndarray, y: np.ndarray, seed: int, classification: b
 
 def kill_deadline(limit: float, hard_deadline: float) -> float:
     """When a job with a time limit of ``limit`` seconds, starting now, is killed."""
-    return min(hard_deadline, time.time() + KILL_FACTOR * limit + 1.0)
+    return min(hard_deadline, time.time() + max(KILL_FACTOR * limit + 1.0, KILL_FLOOR_S))
 
 
 @dataclass
