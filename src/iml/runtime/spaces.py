@@ -139,13 +139,14 @@ def space(learner: str) -> dict[str, Range]:
     return SPACES[learner]
 
 
-def portfolio(learner: str, limit: int | None = None) -> list[dict[str, Any]]:
-    """The learner's portfolio as complete configurations (each entry over DEFAULTS), at most ``limit``.
+def portfolio(learner: str, defaults: dict[str, Any] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """The learner's portfolio as complete configurations, each entry over ``defaults`` (DEFAULTS when
+    None: a track module passes its own, a person's OVERRIDES in them), at most ``limit`` of them.
 
     An entry equal to the defaults is left out (the defaults are a study's first trial already);
     a learner without a portfolio (an LLM-written one, say) has none.
     """
-    defaults = DEFAULTS.get(learner, {})
+    defaults = DEFAULTS.get(learner, {}) if defaults is None else defaults
     configs: list[dict[str, Any]] = []
     for entry in PORTFOLIO.get(learner, ()):
         config = {**defaults, **entry}

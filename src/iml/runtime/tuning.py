@@ -1,4 +1,5 @@
-"""Hyper-parameter search for one candidate: Optuna TPE on the first fold, the defaults as the first trial."""
+"""Hyper-parameter search for one candidate: Optuna TPE on the first fold, the defaults as the first trial,
+then the learner's portfolio of known-good configurations (spaces.PORTFOLIO), then TPE's own."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import spaces
 from .objective import Objective
 from .validation import predict_checked
 
@@ -25,6 +27,9 @@ def tune(module: ModuleType, learner: str, X, y: np.ndarray, folds: Sequence[tup
     study = optuna.create_study(direction=objective.direction, sampler=optuna.samplers.TPESampler(seed=seed))
     defaults = dict(module.DEFAULTS[learner])
     study.enqueue_trial(defaults)
+    # The portfolio next, up to half the trials: the rest stay TPE's, to refine the best of them.
+    for config in spaces.portfolio(learner, defaults, limit=(max_trials - 1) // 2):
+        study.enqueue_trial(config)
 
     def trial_score(trial) -> float:
         params = module.search_space(learner, trial)
