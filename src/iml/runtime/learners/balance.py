@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def class_scale(learner, y: np.ndarray, classes: np.ndarray) -> np.ndarray | None:
-    """Per-class probability factors in ``classes``' order, or None when the learner is not balanced."""
-    weight = learner._sample_weight(y)
+def class_scale(weight: np.ndarray | None, y: np.ndarray, classes: np.ndarray) -> np.ndarray | None:
+    """Per-class probability factors in ``classes``' order from the learner's balanced row weights
+    (base.Learner._sample_weight), or None when it has none."""
     if weight is None:
         return None
     return np.array([weight[y == c][0] for c in classes], dtype=float)

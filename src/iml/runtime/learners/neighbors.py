@@ -44,7 +44,8 @@ class KNNLearner(Learner):
             n_neighbors=k, weights="distance", n_jobs=self.n_jobs_)
         self.model_ = make_pipeline(scaler, neighbours).fit(X, y)
         self.n_iterations_ = 1
-        self.class_scale_ = None if self.task == "regression" else class_scale(self, y, self.model_.classes_)
+        classes = None if self.task == "regression" else self.model_.classes_
+        self.class_scale_ = None if classes is None else class_scale(self._sample_weight(y), y, classes)
 
     def _proba(self, X):
         return rescaled(self.model_.predict_proba(as_matrix(X)), self.class_scale_), self.model_.classes_

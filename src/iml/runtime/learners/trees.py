@@ -49,7 +49,7 @@ class _Forest(Learner):
                 break
         self.model_ = model
         self.n_iterations_ = grown
-        self.class_scale_ = None if regression else class_scale(self, y, model.classes_)
+        self.class_scale_ = None if regression else class_scale(self._sample_weight(y), y, model.classes_)
 
     def _proba(self, X):
         return rescaled(self.model_.predict_proba(as_matrix(X)), self.class_scale_), self.model_.classes_
