@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from iml.errors import IMLError
+from iml.planning.presets import DEFAULT_PRESET, describe as describe_presets
 
 app = typer.Typer(
     help="iml: a white-box AutoML agent. It reads a task folder, plans, writes modular code, "
@@ -58,6 +59,8 @@ def run(
                                     "is skipped with the reason (pip install 'iml[nn,pretrained]')."),
     ensemble: str = typer.Option("auto", "--ensemble", help="auto (best single or average of the top few, "
                                  "by out-of-fold score), best, average, stacking."),
+    presets: str = typer.Option(DEFAULT_PRESET, "--presets", help="How much to explore; "
+                                + describe_presets() + "."),
     memory_mb: Optional[int] = typer.Option(None, "--memory-mb", help="Memory limit of each sandboxed execution."),
     llm: str = typer.Option("none", "--llm", help="PROVIDER:MODEL for the llm brains (openai, gemini, openrouter, "
                             "ollama, vllm, llamacpp, lmstudio, anthropic), or none for the expert. Keys from the environment."),
@@ -74,6 +77,7 @@ def run(
 
     from iml.flow import Run
     from iml.options import RunOptions
+    from iml.planning.presets import PRESETS, preset
     from iml.progress import Progress
 
     try:
@@ -84,11 +88,13 @@ def run(
             if not task.is_file():
                 raise IMLError(f"task file {task} does not exist.", hint="pass a text or markdown file")
             description = task.read_text()
+        if presets not in PRESETS:
+            preset(presets)  # the error lists the valid presets with their trade-offs
         try:
             options = RunOptions(data_dir=str(data_dir), description=description, target=target,
                                  run_dir=str(run_dir) if run_dir else None, time_budget=time_budget, seed=seed,
                                  debug_rounds=debug_rounds, variant=variant, tracks=[t.strip() for t in tracks.split(",") if t.strip()],
-                                 ensemble=ensemble, memory_mb=memory_mb, llm=llm, llm_base_url=llm_base_url,
+                                 ensemble=ensemble, presets=presets, memory_mb=memory_mb, llm=llm, llm_base_url=llm_base_url,
                                  max_cost=max_cost, llm_prices=str(llm_prices) if llm_prices else None)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from iml.planning.presets import DEFAULT_PRESET, PRESETS
 from iml.runtime.names import TRACKS
 from iml.variants import VariantName
 
@@ -26,6 +27,7 @@ class RunOptions(BaseModel):
     # Tracks to explore; one whose packages or checkpoints are missing here is skipped with the reason.
     tracks: list[Literal[TRACKS]] = list(TRACKS)  # type: ignore[valid-type]
     ensemble: Literal["auto", "best", "average", "stacking"] = "auto"
+    presets: str = DEFAULT_PRESET  # how much the expert explores: iml.planning.presets.PRESETS
     memory_mb: int | None = None  # per sandboxed execution; default: 75% of the machine
     sample_rows: int = Field(300, ge=20)
     # The LLM brain: "none" (the expert only) or PROVIDER:MODEL (see iml.llm.client.PROVIDERS). No key is stored here.
@@ -35,6 +37,13 @@ class RunOptions(BaseModel):
     llm_prices: str | None = None  # JSON price table merged over iml/llm/prices.json
     llm_retry_wait: float = Field(1.0, ge=0)  # seconds before the first retry of a failed call; doubles each time
     llm_timeout: float = Field(120.0, gt=0)  # seconds per LLM request
+
+    @field_validator("presets")
+    @classmethod
+    def _known_preset(cls, value: str) -> str:
+        if value not in PRESETS:
+            raise ValueError(f"unknown preset {value!r}; expected one of {', '.join(PRESETS)}")
+        return value
 
     @field_validator("data_dir")
     @classmethod

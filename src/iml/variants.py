@@ -27,6 +27,7 @@ from iml.perception.profile import Profile
 from iml.perception.summary import TaskSummary
 from iml.planning import guideline
 from iml.planning.blueprint import Blueprint, Decision
+from iml.planning.presets import DEFAULT_PRESET
 from iml.retrieval.retriever import Retrieval
 from iml.runtime.names import LLM_PREPROCESS, LLM_TRACK, PIPELINE, PREPROCESS, RUNTIME_DIR, TRACKS, model_module
 
@@ -50,16 +51,16 @@ class Variant:
     ladder: ClassVar[list[Rung] | None] = None
 
     def plan(self, summary: TaskSummary, profile: Profile, time_budget: float, retrieval: Retrieval,
-             tracks: tuple[str, ...]) -> Blueprint:
+             tracks: tuple[str, ...], preset: str = DEFAULT_PRESET) -> Blueprint:
         """The blueprint this variant codes from, with the variant recorded in it."""
-        bp = self._expert_plan(summary, profile, time_budget, retrieval, tracks)
+        bp = self._expert_plan(summary, profile, time_budget, retrieval, tracks, preset)
         bp.variant = self.name
         if self.name != Variant.name:
             bp.rationale.insert(0, f"Variant {self.name}: {self.description}.")
         return bp
 
-    def _expert_plan(self, summary, profile, time_budget, retrieval, tracks) -> Blueprint:
-        return guideline.plan(summary, profile, time_budget, retrieval, tracks)
+    def _expert_plan(self, summary, profile, time_budget, retrieval, tracks, preset=DEFAULT_PRESET) -> Blueprint:
+        return guideline.plan(summary, profile, time_budget, retrieval, tracks, preset)
 
     def modules(self, bp: Blueprint) -> list[str]:
         """The run folder's modules the coders write for this blueprint (the runtime aside)."""
@@ -85,8 +86,8 @@ class Reactive(Variant):
     llm_plan_skipped = "reactive variant: no blueprint-guided planning"
     guided = False
 
-    def _expert_plan(self, summary, profile, time_budget, retrieval, tracks) -> Blueprint:
-        return guideline.default_plan(summary, profile, time_budget)
+    def _expert_plan(self, summary, profile, time_budget, retrieval, tracks, preset=DEFAULT_PRESET) -> Blueprint:
+        return guideline.default_plan(summary, profile, time_budget)  # no planning: no preset either
 
 
 # mono: one script holds one model module (track modules share names such as Model and DEFAULTS).
@@ -103,8 +104,8 @@ class Mono(Variant):
     llm_track_skipped = "mono variant: one script, no llm track modules"
     ladder = WHOLE_SCRIPT_LADDER
 
-    def _expert_plan(self, summary, profile, time_budget, retrieval, tracks) -> Blueprint:
-        bp = super()._expert_plan(summary, profile, time_budget, retrieval, tracks)
+    def _expert_plan(self, summary, profile, time_budget, retrieval, tracks, preset=DEFAULT_PRESET) -> Blueprint:
+        bp = super()._expert_plan(summary, profile, time_budget, retrieval, tracks, preset)
         for track in dict.fromkeys(c.track for c in bp.model.candidates if c.track not in MONO_TRACKS):
             bp.model.skipped.append(Decision(column=track, action="track skipped",
                                              reason="mono variant: one script holds one model module"))

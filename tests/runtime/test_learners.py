@@ -28,7 +28,10 @@ TASKS = ("binary", "multiclass", "regression")
 N_CLASSES = {"binary": 2, "multiclass": 3, "regression": 0}
 # Small models keep the whole file fast; they change sizes, never the code paths.
 FAST = {"lightgbm": {"num_boost_round": 40, "num_leaves": 7}, "xgboost": {"n_estimators": 40, "max_depth": 3},
-        "catboost": {"iterations": 40, "depth": 4}, "linear": {}, "mlp": {"hidden": 32, "max_epochs": 8}}
+        "catboost": {"iterations": 40, "depth": 4}, "linear": {}, "mlp": {"hidden": 32, "max_epochs": 8},
+        "random_forest": {"n_estimators": 40}, "extra_trees": {"n_estimators": 40}, "knn": {}}
+# Learners that fit in one go and so have no time limit to honour.
+ONE_SHOT = ("linear", "knn")
 
 
 @lru_cache(maxsize=None)
@@ -146,14 +149,17 @@ def test_xgboost_with_a_middle_class_missing_renumbers_and_maps_back() -> None:
 
 
 # -- the time limit and early stopping -------------------------------------------------------------------
-@pytest.mark.parametrize("name", [n for n in LEARNERS if n != "linear"])
+@pytest.mark.parametrize("name", [n for n in LEARNERS if n not in ONE_SHOT])
 def test_the_time_limit_stops_the_fit_after_the_first_round(name: str) -> None:
+    from iml.runtime.learners import trees
+
     X, y = data("binary")
     longer = {"mlp": {"max_epochs": 6, "patience": 100}}.get(name, {})  # no early stop: only time can cut it
     full = learner(name, "binary", params=longer).fit(X, y)
     cut = learner(name, "binary", params=longer, time_limit=1e-9).fit(X, y)
     assert full.n_iterations_ == (6 if name == "mlp" else 40)
-    assert cut.n_iterations_ == 1
+    # A forest's round is a chunk of trees grown between two looks at the clock.
+    assert cut.n_iterations_ == (trees.CHUNK if name in ("random_forest", "extra_trees") else 1)
     assert_proba(cut.predict_proba(X), len(X), 2)
 
 
@@ -171,8 +177,10 @@ def test_boosting_stops_early_on_the_validation_set(name: str) -> None:
 @pytest.mark.parametrize("name", LEARNERS)
 def test_balanced_class_weights_raise_the_minority_class(name: str) -> None:
     X, y = make_classification(300, 6, n_informative=3, weights=[0.9], flip_y=0.05, random_state=1)
-    plain = learner(name, "binary").fit(X, y).predict_proba(X)[:, 1].mean()
-    balanced = learner(name, "binary", class_weight="balanced").fit(X, y).predict_proba(X)[:, 1].mean()
+    # On rows the fit did not see: extra trees and k-NN give their training rows back exactly.
+    fit, new = slice(0, 220), slice(220, None)
+    plain = learner(name, "binary").fit(X[fit], y[fit]).predict_proba(X[new])[:, 1].mean()
+    balanced = learner(name, "binary", class_weight="balanced").fit(X[fit], y[fit]).predict_proba(X[new])[:, 1].mean()
     assert balanced > plain + 0.02
 
 
@@ -180,7 +188,8 @@ def test_threads_one_on_small_data_all_on_large() -> None:
     assert threads_for(np.zeros((100, 10), dtype=np.float32)) == 1
     assert threads_for(np.broadcast_to(np.float32(0), (2000, 1000))) == (os.cpu_count() or 1)
     X, y = data("binary")
-    for name in [n for n in ("lightgbm", "xgboost", "catboost", "mlp") if n != "mlp" or HAS_TORCH]:
+    for name in [n for n in ("lightgbm", "xgboost", "catboost", "mlp", *names.DIVERSE_LEARNERS)
+                 if n != "mlp" or HAS_TORCH]:
         assert learner(name, "binary", n_jobs=None).fit(X, y).n_jobs_ == 1, name
         assert learner(name, "binary", n_jobs=2).fit(X, y).n_jobs_ == 2, name
 

@@ -56,7 +56,7 @@ def test_suggestions_stay_inside_the_ranges(learner: str) -> None:
             if spaces.SPACES[learner][name][0] == "int":
                 assert isinstance(value, int)
             seen[name].add(value)
-        study.tell(trial, sum(float(v) for v in params.values()))
+        study.tell(trial, sum(float(v) if not isinstance(v, str) else len(v) for v in params.values()))
     assert all(len(values) > 1 for values in seen.values())  # every parameter is really searched
 
 
@@ -78,3 +78,36 @@ def test_an_unknown_learner_is_named_in_the_error() -> None:
     trial = optuna.create_study().ask()
     with pytest.raises(ValueError, match="unknown learner 'forest'"):
         spaces.suggest("forest", trial)
+
+
+# -- the portfolio --------------------------------------------------------------------------------------
+def test_every_learner_has_a_portfolio_of_three_to_five_distinct_configurations() -> None:
+    assert set(spaces.PORTFOLIO) == set(names.LEARNERS)
+    for learner in names.LEARNERS:
+        configs = spaces.portfolio(learner)
+        assert 3 <= len(configs) == len(spaces.PORTFOLIO[learner]) <= 5, learner  # none repeats the defaults
+        assert all(set(c) == set(spaces.DEFAULTS[learner]) for c in configs)  # complete configurations
+
+
+@pytest.mark.parametrize("learner", names.LEARNERS)
+def test_portfolio_entries_lie_inside_the_ranges(learner: str) -> None:
+    for entry in spaces.PORTFOLIO[learner]:
+        assert entry and set(entry) <= set(spaces.SPACES[learner]), (learner, entry)
+        for name, value in entry.items():
+            assert spaces.contains(learner, name, value), (learner, name, value)
+            assert type(value) is type(spaces.DEFAULTS[learner][name]) or spaces.SPACES[learner][name][0] == "float"
+
+
+def test_the_portfolio_is_over_the_given_defaults_and_limited() -> None:
+    fixed = {**spaces.DEFAULTS["linear"], "C": 0.1}  # equal to the first entry: that one is left out
+    assert spaces.portfolio("linear", fixed) == [{"C": 10.0}, {"C": 0.01}]
+    assert spaces.portfolio("linear", limit=1) == [{"C": 0.1}]
+    assert spaces.portfolio("linear", limit=0) == [] and spaces.portfolio("llm") == []
+
+
+@pytest.mark.parametrize("learner", names.LEARNERS)
+def test_an_enqueued_portfolio_entry_is_suggested_as_it_is(learner: str) -> None:
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))
+    for config in spaces.portfolio(learner):
+        study.enqueue_trial(config)
+    assert [spaces.suggest(learner, study.ask()) for _ in spaces.PORTFOLIO[learner]] == spaces.portfolio(learner)

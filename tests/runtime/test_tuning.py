@@ -129,3 +129,67 @@ def test_the_search_fits_on_the_first_fold_only():
     fit_rows, stop_rows, limit = seen[0]
     assert sorted(fit_rows + stop_rows) == list(range(10)) and not set(fit_rows) & set(stop_rows)
     assert stop_rows and limit == 7.0
+
+
+# -- the portfolio ------------------------------------------------------------------------------------------
+class Recorder:
+    """Any learner: records its params and predicts the training mean."""
+
+    fits: list = []
+
+    def __init__(self, learner, params=None, seed=0, time_limit=None):
+        self.params = dict(params or {})
+
+    def fit(self, X, y, X_valid=None, y_valid=None):
+        Recorder.fits.append(dict(self.params))
+        self.mean_ = float(np.mean(y))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean_)
+
+
+def portfolio_module(learner: str, **overrides):
+    from iml.runtime import spaces
+
+    return types.SimpleNamespace(Model=Recorder, DEFAULTS={learner: {**spaces.DEFAULTS[learner], **overrides}},
+                                 search_space=lambda name, trial: spaces.suggest(name, trial, skip=overrides))
+
+
+@pytest.mark.parametrize("learner", ["knn", "lightgbm"])
+def test_the_portfolio_comes_after_the_defaults_and_before_tpe(learner):
+    from iml.runtime import spaces
+
+    Recorder.fits = []
+    X, y, folds = task()
+    tune(portfolio_module(learner), learner, X, y, folds, Objective("mae", False), seconds=120, max_trials=12,
+         seed=0, fit_budget=60)
+    configs = spaces.portfolio(learner)
+    assert len(Recorder.fits) == 12 and 3 <= len(configs) <= 5
+    assert Recorder.fits[0] == spaces.DEFAULTS[learner]
+    assert Recorder.fits[1:1 + len(configs)] == configs  # in the portfolio's order, every parameter set
+    tpe = Recorder.fits[1 + len(configs):]
+    assert tpe and all(params not in configs for params in tpe)
+
+
+def test_a_short_study_keeps_half_its_trials_for_tpe():
+    from iml.runtime import spaces
+
+    Recorder.fits = []
+    X, y, folds = task()
+    tune(portfolio_module("lightgbm"), "lightgbm", X, y, folds, Objective("mae", False), seconds=120,
+         max_trials=5, seed=0, fit_budget=60)
+    assert Recorder.fits[1:3] == spaces.portfolio("lightgbm")[:2]
+    assert Recorder.fits[3] not in spaces.portfolio("lightgbm")
+
+
+def test_the_portfolio_leaves_a_persons_overrides_alone():
+    from iml.runtime import spaces
+
+    Recorder.fits = []
+    X, y, folds = task()
+    tune(portfolio_module("catboost", depth=5), "catboost", X, y, folds, Objective("mae", False), seconds=120,
+         max_trials=7, seed=0, fit_budget=60)
+    # search_space skips the fixed depth; the module's Model would set it back in any case
+    expected = [{k: v for k, v in c.items() if k != "depth"} for c in spaces.portfolio("catboost", limit=3)]
+    assert Recorder.fits[1:4] == expected

@@ -18,7 +18,8 @@ LLM_PLAN = "blueprint_llm.json"
 
 def expert(ctx: AgentContext, retrieval: Retrieval) -> Blueprint:
     options = ctx.options
-    bp = ctx.variant.plan(ctx.summary, ctx.profile, options.time_budget, retrieval, tuple(options.tracks))
+    bp = ctx.variant.plan(ctx.summary, ctx.profile, options.time_budget, retrieval, tuple(options.tracks),
+                          options.presets)
     for skipped in bp.model.skipped:
         ctx.progress.info(f"{skipped.column}: {skipped.reason}")
     bp.train.seed = options.seed

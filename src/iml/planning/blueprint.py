@@ -159,6 +159,8 @@ class Blueprint(_Strict):
     eval: EvalPlan
     contract: InterfaceContract
     rationale: list[str] = []
+    # The preset the expert planned with (iml.planning.presets: column "preset", action its name) and why.
+    preset: Decision | None = None
     # The ablation this plan serves, one of iml.variants.VARIANTS ("full" unless the run asked for another).
     # A plain string here: iml.variants builds on blueprints, so the blueprint cannot import it back.
     variant: str = "full"

@@ -12,7 +12,8 @@ from iml.perception.profile import ColumnProfile, MediaProfile, Profile
 from iml.perception.profiling import UNSPACED_SCRIPTS
 from iml.perception.summary import TaskSummary, TaskType
 from iml.retrieval.retriever import Checkpoint, Retrieval
-from iml.runtime.names import TRACKS
+from iml.runtime.names import BOOSTING_LEARNERS, TRACKS
+from iml.planning import presets
 from iml.planning.blueprint import (
     Blueprint,
     Candidate,
@@ -41,11 +42,12 @@ IMAGE_SIDE = 16  # the largest thumbnail side: 256 pixel features are as many as
 
 
 def plan(summary: TaskSummary, profile: Profile, time_budget: float, retrieval: Retrieval | None = None,
-         tracks: tuple[str, ...] = TRACKS[:1]) -> Blueprint:
+         tracks: tuple[str, ...] = TRACKS[:1], preset: str = presets.DEFAULT_PRESET) -> Blueprint:
+    presets.preset(preset)  # an unknown name fails here, listing the valid ones
     prep = _plan_prep(summary, profile, time_budget)
-    model = _plan_model(summary, profile, time_budget)
+    model = _plan_model(summary, profile, time_budget, preset)
     _add_tracks(model, prep, profile, retrieval or Retrieval(checkpoints=[]), tracks, time_budget)
-    train = _plan_train(summary, profile, time_budget)
+    train = _plan_train(summary, profile, time_budget, preset)
     eval_plan = EvalPlan(metric=summary.metric, greater_is_better=summary.greater_is_better,
                          prediction=summary.submission.kind)
     rationale = [
@@ -56,6 +58,8 @@ def plan(summary: TaskSummary, profile: Profile, time_budget: float, retrieval: 
         + (f" with a locked {train.holdout_fraction:.0%} holdout." if train.holdout_fraction else "."),
         model.reason,
     ]
+    chosen = _preset_decision(preset, model, train)
+    rationale.insert(0, f"Preset {preset}: {chosen.reason}.")
     return Blueprint(
         task=summary.name,
         modality=_modality(prep, summary),
@@ -65,7 +69,16 @@ def plan(summary: TaskSummary, profile: Profile, time_budget: float, retrieval: 
         eval=eval_plan,
         contract=build_contract(summary, profile),
         rationale=[r for r in rationale if r],
+        preset=chosen,
     )
+
+
+def _preset_decision(name: str, model: ModelPlan, train: TrainPlan) -> Decision:
+    """Which preset the plan follows and what it made of it, for blueprint.md."""
+    traditional = [c.learner for c in model.candidates if c.track == TRACKS[0]]
+    return Decision(column="preset", action=name,
+                    reason=f"{presets.preset(name)['tradeoff']} (planned: {', '.join(traditional)}; "
+                           f"{train.n_folds} folds, at most {train.max_trials} trials)")
 
 
 def build_contract(summary: TaskSummary, profile: Profile) -> InterfaceContract:
@@ -221,37 +234,50 @@ def _media_reason(modality: str, item: MediaProfile | None, side: int) -> str:
     return f"{measured}{what}; missing or unreadable files become zeros with an indicator (logged)"
 
 
-def _plan_model(summary: TaskSummary, profile: Profile, time_budget: float) -> ModelPlan:
+def _plan_model(summary: TaskSummary, profile: Profile, time_budget: float,
+                preset: str = presets.DEFAULT_PRESET) -> ModelPlan:
     n_cells = profile.n_train_rows * max(1, len(profile.features()))
-    # The linear model goes first: seconds to fit, so a valid submission exists early.
-    candidates = [Candidate(learner="linear", weight=0.5), Candidate(learner="lightgbm", weight=3.0)]
-    if time_budget >= 60:
-        candidates.append(Candidate(learner="catboost", weight=2.0 if n_cells <= 5_000_000 else 1.0))
-    if time_budget >= 120:
-        candidates.append(Candidate(learner="xgboost", weight=1.5))
+    # The preset's learners in its order: LightGBM first (cheap and strong, so a valid submission
+    # exists early), the cheap diverse learners last with small weights (they serve the ensemble).
+    planned, left_out = presets.candidates(preset, profile.n_train_rows, n_cells, time_budget)
+    candidates = [Candidate(learner=learner, weight=weight) for learner, weight in planned]
     class_weight = None
     target = profile.targets[0] if profile.targets else None
     if (summary.metric in CLASS_BALANCED_METRICS and target is not None
             and (target.imbalance_ratio or 1.0) >= IMBALANCE_FOR_WEIGHTS):
         class_weight = "balanced"
-    reason = ("Gradient boosting (" + ", ".join(c.learner for c in candidates if c.learner != "linear")
-              + ") and a regularised linear model, tuned with Optuna within their time shares; "
-              "out-of-fold predictions decide between the best single model and their average.")
+    learners = [c.learner for c in candidates]
+    boosters = [name for name in learners if name in BOOSTING_LEARNERS]
+    diverse = [name for name in learners if name not in BOOSTING_LEARNERS and name != "linear"]
+    reason = ("Gradient boosting (" + ", ".join(boosters) + ")"
+              + (", a regularised linear model" if "linear" in learners else "")
+              + (" and, for the ensemble, " + ", ".join(diverse) if diverse else "")
+              + ", tuned with Optuna within their time shares (the defaults, then a portfolio of known-good "
+              "configurations, then TPE); out-of-fold predictions decide between the best single model and "
+              "their average.")
+    if left_out:
+        reason += " Left out: " + ", ".join(left_out) + "."
     if class_weight:
         reason += f" Classes are imbalanced ({target.imbalance_ratio:.1f}:1) and {summary.metric} weighs them equally: balanced class weights."
     return ModelPlan(candidates=candidates, class_weight=class_weight, reason=reason)
 
 
-def _plan_train(summary: TaskSummary, profile: Profile, time_budget: float) -> TrainPlan:
+def _plan_train(summary: TaskSummary, profile: Profile, time_budget: float,
+                preset: str = presets.DEFAULT_PRESET) -> TrainPlan:
     n = profile.n_train_rows
     classification = summary.task_type in (TaskType.binary, TaskType.multiclass)
-    n_folds = 5 if n <= 200_000 else 3
-    if time_budget < 60:
-        n_folds = min(n_folds, 3)
+    chosen = presets.preset(preset)
+    n_folds = chosen["n_folds"]
+    if n_folds is None:  # the rule: 5 folds, 3 on large data or a short budget
+        n_folds = 5 if n <= 200_000 else 3
+        if time_budget < 60:
+            n_folds = min(n_folds, 3)
     return TrainPlan(
         cv="stratified" if classification else "kfold",
         n_folds=n_folds,
         holdout_fraction=0.1 if n >= 2000 else 0.0,
+        max_trials=chosen["max_trials"],
+        hpo_share=chosen["hpo_share"],
     )
 
 
@@ -299,7 +325,7 @@ def _add_tracks(model: ModelPlan, prep: PrepPlan, profile: Profile, retrieval: R
                                           reason="PyTorch is not installed (pip install 'iml[nn]')"))
         else:
             network = Candidate(track="custom_nn", learner="mlp", search=False, weight=4.0 if media else 1.5)
-            # On images and audio the network is the strongest bet: right after the quick linear model.
+            # On images and audio the network is the strongest bet: right after the first, quick model.
             model.candidates.insert(1 if media else len(model.candidates), network)
     if "pretrained" in tracks:
         _add_pretrained(model, prep, profile, retrieval, time_budget)

@@ -1,4 +1,5 @@
-"""Hyper-parameter search for one candidate: Optuna TPE on the first fold, the defaults as the first trial.
+"""Hyper-parameter search for one candidate: Optuna TPE on the first fold, the defaults as the first trial,
+then the learner's portfolio of known-good configurations (spaces.PORTFOLIO), then TPE's own.
 
 Trials run as executor jobs, as many at a time as it has workers (Optuna's ask-and-tell), each fit
 stopping early on rows split off the fold's training rows and scored on the fold's validation rows.
@@ -12,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import spaces
 from .executor import InProcess
 from .objective import Objective
 from .validation import fit_predict, fold_rows, kill_deadline
@@ -37,6 +39,9 @@ def tune(module: ModuleType, learner: str, X, y: np.ndarray, folds: Sequence[tup
     study = optuna.create_study(direction=objective.direction, sampler=optuna.samplers.TPESampler(seed=seed))
     defaults = dict(module.DEFAULTS[learner])
     study.enqueue_trial(defaults)
+    # The portfolio next, up to half the trials: the rest stay TPE's, to refine the best of them.
+    for config in spaces.portfolio(learner, defaults, limit=(max_trials - 1) // 2):
+        study.enqueue_trial(config)
 
     ends = time.time() + max(1.0, seconds)
     hard = ends + fit_budget

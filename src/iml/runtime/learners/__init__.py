@@ -19,6 +19,9 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "catboost": ("boosting", "CatBoostLearner"),
     "linear": ("linear", "LinearLearner"),
     "mlp": ("mlp", "MLPLearner"),
+    "random_forest": ("trees", "RandomForestLearner"),
+    "extra_trees": ("trees", "ExtraTreesLearner"),
+    "knn": ("neighbors", "KNNLearner"),
 }
 
 
