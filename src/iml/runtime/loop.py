@@ -194,7 +194,6 @@ class Trainer:
         remaining = self.deadline - time.time()
         weights_left = sum(c.weight for c in self.config.candidates[i:])
         share = remaining * spec.weight / weights_left
-        log(f"fitting {track}/{learner} (time share {share:.0f}s)")
         row = {"track": track, "model": learner, "status": "ok", "cv_mean": None, "cv_std": None, "holdout": None,
                "seconds": 0.0, "trials": 0, "params": {}, "error": ""}
         t0 = time.time()
@@ -205,6 +204,7 @@ class Trainer:
             self.events.emit(ev.CandidateSkipped(track=track, learner=learner, reason=row["error"]))
             return
         self.events.emit(ev.CandidateStarted(track=track, learner=learner, share_s=round(share, 1)))
+        log(f"fitting {track}/{learner} (time share {share:.0f}s)")  # after the event: the host reads it on this line
         stage = "featurize"
         try:
             _pre, X, others = self.featurize(self.config.track_features[track])
