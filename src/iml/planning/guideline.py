@@ -32,7 +32,10 @@ from iml.planning.blueprint import (
 ONEHOT_MAX_LEVELS = 12
 # Native categories (one category column that the boosting learners split on) from one-hot's limit up to
 # this many levels; beyond it, or when the levels are nearly all distinct (too few rows per level for a
-# category's statistics), frequency codes only.
+# category's statistics), frequency codes only. Measured against frequency codes (5-fold CV, LightGBM and
+# CatBoost defaults, columns of 16 to 167 levels on four tables): better or level on every table, CatBoost
+# 2-7x slower. One-hot stays below 13 levels: the linear model reads the same frame, and a frequency rank
+# orders a nominal column arbitrarily. The upper limits are judgement, not measurement.
 NATIVE_MAX_LEVELS = 5000
 NATIVE_MAX_UNIQUE_RATIO = 0.5
 # Metrics that weigh every class equally: balanced weights pay off there, and only there
