@@ -155,7 +155,8 @@ class XGBoostLearner(_Categorical, Learner):
     def _matrix(self, X) -> np.ndarray:
         values = super()._matrix(X)
         cat = self._cat_positions()
-        if cat:  # a missing category is NaN to XGBoost (a negative code is an error)
+        if cat:  # a missing category is NaN to XGBoost (a negative code is an error); never the caller's array
+            values = values.copy()
             block = values[:, cat]
             values[:, cat] = np.where(block < 0, np.nan, block)
         return values
@@ -193,8 +194,7 @@ class CatBoostLearner(_Categorical, Learner):
             model = cb.CatBoostClassifier(loss_function="MultiClass" if self.task == "multiclass" else "Logloss",
                                           class_names=list(range(self.n_classes)), **common)
         model.fit(X, y, cat_features=self._cat_positions() or None, sample_weight=self._sample_weight(y),
-                  eval_set=valid,
-                  callbacks=[_CatBoostDeadline(self.deadline_)],
+                  eval_set=valid, callbacks=[_CatBoostDeadline(self.deadline_)],
                   early_stopping_rounds=self.early_stopping_rounds if valid is not None else None)
         self.model_ = model
         self.n_iterations_ = int(model.tree_count_)
