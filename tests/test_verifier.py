@@ -57,6 +57,37 @@ def test_row_count_dtype_and_width(tmp_path: Path) -> None:
     assert "numeric" in fields["transform[standard](test).dtype"].expected
 
 
+def test_category_columns_pass_as_codes_and_nan_floats_still_fail(tmp_path: Path) -> None:
+    """dump_features saves a category column as its codes, its categories in the index, for the checks."""
+    from iml.runtime.loop import dump_features
+
+    levels = ["a", "b", "__other__"]
+    train = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0],
+                          "c__cat": pd.Categorical(["a", "b", "a", "__other__", "b"], categories=levels)})
+    test = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0],
+                         "c__cat": pd.Categorical(["b", "__other__", None, "a"], categories=levels)})
+    dump_features(tmp_path / "ok", "standard", train, test, 5, 4)
+    saved = np.load(tmp_path / "ok" / "features_standard_test.npy")
+    assert saved.dtype.kind == "f" and saved[:, 1].tolist() == [1, 2, -1, 0]
+    index = json.loads((tmp_path / "ok" / "features.json").read_text())["standard"]
+    assert index["categories_train"] == index["categories_test"] == {"c__cat": levels}
+    assert check_features(contract(), tmp_path / "ok") == []
+
+    gap = train.assign(x=[1.0, np.nan, 3.0, 4.0, 5.0])
+    dump_features(tmp_path / "nan", "standard", gap, test, 5, 4)
+    assert [p.field for p in check_features(contract(), tmp_path / "nan")] == ["transform[standard](train).missing"]
+
+    shifted = test.assign(c__cat=pd.Categorical(["b", "a", "a", "a"], categories=["b", "a"]))
+    dump_features(tmp_path / "shift", "standard", train, shifted, 5, 4)
+    problems = check_features(contract(), tmp_path / "shift")
+    assert [p.field for p in problems] == ["transform[standard].categories"] and "c__cat" in problems[0].got
+
+    floats_only = contract()
+    floats_only.features.allow_category = False
+    assert [p.field for p in check_features(floats_only, tmp_path / "ok")] == [
+        "transform[standard](train).dtype", "transform[standard](test).dtype"]
+
+
 def test_probability_shape_and_sums() -> None:
     good = np.full((4, 3), 1 / 3)
     assert check_predictions(contract(), good, 4, "code/model_traditional.py") == []

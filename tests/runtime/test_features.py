@@ -427,3 +427,43 @@ def test_the_generated_module_runs_from_a_run_folder_without_iml(binary_task: Pa
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["shape"] == [200, len(result["columns"])] and result["finite"] and result["iml"] == []
     assert {"age", "balance", "balance__missing", "plan=basic", "joined__year"} <= set(result["columns"])
+
+
+# ---------------------------------------------------------------- native categories
+
+class NativePreprocessor(Preprocessor):
+    spec = ColumnSpec(numeric=["num"], native=["shop"])
+
+
+def shop_frame(levels: list, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"num": rng.normal(size=n), "shop": rng.choice(levels, n)})
+
+
+def test_native_categories_are_one_category_column_with_the_training_levels() -> None:
+    train = shop_frame([f"s{i}" for i in range(15)], 200, 0)
+    train.loc[0, "shop"] = "once"  # seen once: joins the other level
+    train.loc[1:3, "shop"] = None  # missing three times: a level of its own
+    test = pd.DataFrame({"num": [0.0, 1.0, 2.0, 3.0], "shop": ["s3", "never seen", None, "once"]})
+    prep = NativePreprocessor().fit(train)
+    X, X_test = prep.transform(train), prep.transform(test)
+    assert list(X.columns) == list(X_test.columns) == ["num", "shop__cat", "shop__freq"]
+    assert str(X["shop__cat"].dtype) == "category" and X.drop(columns="shop__cat").dtypes.eq(float).all()
+    levels = list(X["shop__cat"].cat.categories)
+    assert levels == list(X_test["shop__cat"].cat.categories)  # the same codes in train and test
+    assert levels[-1] == "__other__" and "__missing__" in levels and "once" not in levels
+    assert set(levels) == {f"s{i}" for i in range(15)} | {"__missing__", "__other__"}
+    assert X_test["shop__cat"].tolist() == ["s3", "__other__", "__missing__", "__other__"]
+    assert X_test["shop__cat"].notna().all() and X_test.loc[1, "shop__freq"] == 0.0
+    assert X["shop__cat"].iloc[0] == "__other__"
+    counts = train["shop"].value_counts()
+    assert levels[0] == counts.index[0]  # by training frequency: a learner reading codes reads a rank
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(prep)).transform(test), X_test)
+
+
+def test_the_nn_feature_set_reads_native_columns_as_ordinal_codes() -> None:
+    train = shop_frame([f"s{i}" for i in range(15)], 200, 0)
+    X = NativePreprocessor(features="nn").fit(train).transform(train)
+    assert list(X.columns) == ["num", "shop__code", "shop__freq"] and X.dtypes.eq(float).all()
+    pretrained = NativePreprocessor(features="pretrained").fit(train).transform(train)
+    assert str(pretrained["shop__cat"].dtype) == "category"

@@ -223,3 +223,70 @@ def test_a_log_mel_grid_is_mels_high_and_frames_wide() -> None:
     idx, shape = grid_layout(columns)
     assert shape == (5, 7) and idx == list(range(1, 36))
     assert grid_layout(["a", "b__code"]) is None
+
+
+# ---------------------------------------------------------------- native categories
+
+def category_data(n: int = 300, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """A category column whose levels carry the signal, beside a float, as the Preprocessor gives them."""
+    rng = np.random.default_rng(seed)
+    levels = [f"L{i}" for i in range(20)]
+    shop = rng.choice(levels, n)
+    effect = dict(zip(levels, rng.normal(size=20) * 2))
+    x = rng.normal(size=n)
+    y = (np.array([effect[s] for s in shop]) + 0.5 * x + rng.normal(size=n) > 0).astype(int)
+    frame = pd.DataFrame({"x": x, "shop__cat": pd.Categorical(shop, categories=[*levels, "__other__"]),
+                          "shop__freq": 0.05})
+    return frame, y
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_category_columns_fit_predict_unseen_levels_and_pickle(name: str) -> None:
+    X, y = category_data()
+    model = learner(name, "binary").fit(X.iloc[:240], y[:240], X.iloc[240:], y[240:])
+    new = X.iloc[:3].copy()
+    # A frame whose categories differ (a level the fit never saw, another order). The boosting learners
+    # code it by the fit's categories, so a row keeping its level is predicted as before; the others
+    # read the codes as they come (the Preprocessor fixes the categories at fit for every frame).
+    kept = X["shop__cat"].iloc[0]
+    new["shop__cat"] = pd.Categorical([kept, "brand new", kept], categories=["brand new", "L19", kept])
+    proba = model.predict_proba(new)
+    assert_proba(proba, 3, 2)
+    if name in ("lightgbm", "xgboost", "catboost"):
+        np.testing.assert_allclose(proba[0], model.predict_proba(X.iloc[:1])[0], rtol=1e-5)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(model)).predict_proba(new), proba)
+
+
+def test_lightgbm_splits_the_category_column_as_categorical() -> None:
+    X, y = category_data()
+    model = learner("lightgbm", "binary").fit(X, y)
+    assert model.categories_ == {1: [f"L{i}" for i in range(20)] + ["__other__"]}
+    dump = model.model_.dump_model()
+    assert dump["feature_infos"]["Column_1"]["values"]  # categorical: its levels, not a numeric range
+    splits = []
+    stack = [t["tree_structure"] for t in dump["tree_info"]]
+    while stack:
+        node = stack.pop()
+        if "split_feature" in node:
+            splits.append((node["split_feature"], node["decision_type"]))
+            stack += [node["left_child"], node["right_child"]]
+    assert (1, "==") in splits and all(kind == "==" for feature, kind in splits if feature == 1)
+
+
+def test_catboost_and_xgboost_are_told_the_categorical_column() -> None:
+    X, y = category_data()
+    catboost = learner("catboost", "binary").fit(X, y)
+    assert catboost.model_.get_cat_feature_indices() == [1]
+    xgboost = learner("xgboost", "binary").fit(X, y)
+    assert xgboost.model_.get_booster().feature_types == ["q", "c", "q"]
+
+
+def test_as_matrix_gives_category_codes_as_floats() -> None:
+    from iml.runtime.learners.base import as_matrix, category_levels
+
+    X, _ = category_data(5)
+    values = as_matrix(X)
+    assert values.dtype == np.float32 and values[:, 1].tolist() == X["shop__cat"].cat.codes.tolist()
+    other = X.assign(shop__cat=pd.Categorical(["L1", "zz", "L1", "L1", "L1"], categories=["zz", "L1"]))
+    assert as_matrix(other, category_levels(X))[:, 1].tolist() == [1, -1, 1, 1, 1]
+    assert category_levels(X.to_numpy()) == {}

@@ -19,7 +19,13 @@ from iml.runtime.names import FEATURE_MODULES, PIPELINE, PREPROCESS, feature_mod
 
 
 def check_features(contract: InterfaceContract, verify_dir: Path) -> list[ContractViolation]:
-    """Q_post: the transform outputs of every feature set, train and test."""
+    """Q_post: the transform outputs of every feature set, train and test.
+
+    Float columns plus pandas category columns (dumped as their codes, their categories in the index):
+    a float column must be finite and complete; a category column must have the same categories for
+    train and test (its codes mean the same levels), and a missing level there is the learners' own
+    missing value, not a gap.
+    """
     index_path = verify_dir / "features.json"
     if not index_path.exists():
         return [ContractViolation("features", "transform outputs dumped by the sample run", "nothing", PREPROCESS)]
@@ -58,6 +64,14 @@ def _check_feature_set(contract: InterfaceContract, verify_dir: Path, name: str,
         if not np.issubdtype(values.dtype, np.number):
             problems.append(ContractViolation(f"{where}.dtype", "numeric (float)", str(values.dtype), PREPROCESS))
             continue
+        categorical = [i for i, c in enumerate(info["columns_" + part]) if c in info.get("categories_" + part, {})]
+        if categorical and not spec.allow_category:
+            problems.append(ContractViolation(f"{where}.dtype", "float columns only",
+                                              f"category columns {[info['columns_' + part][i] for i in categorical[:5]]}",
+                                              PREPROCESS))
+        if categorical and values.dtype.kind == "f":  # codes: -1 is a missing level, never a NaN float
+            values = values.copy()
+            values[:, [i for i in categorical if i < values.shape[1]]] = 0.0
         n_missing = int(np.isnan(values).sum()) if values.dtype.kind == "f" else 0
         if n_missing and not spec.allow_missing:
             cols = np.flatnonzero(np.isnan(values).any(axis=0))[:5]
@@ -77,6 +91,12 @@ def _check_feature_set(contract: InterfaceContract, verify_dir: Path, name: str,
     elif len(set(widths.values())) > 1:
         problems.append(ContractViolation(f"transform[{name}].columns", "the same width for train and test",
                                           f"{widths}", PREPROCESS))
+    levels = {part: info.get("categories_" + part, {}) for part in ("train", "test")}
+    differ = [c for c in levels["train"] if c in levels["test"] and levels["train"][c] != levels["test"][c]]
+    if differ:
+        problems.append(ContractViolation(f"transform[{name}].categories",
+                                          "the same categories for train and test in each category column",
+                                          f"different categories in {differ[:5]}", PREPROCESS))
     return problems
 
 

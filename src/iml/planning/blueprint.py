@@ -51,7 +51,10 @@ class PrepPlan(_Strict):
     numeric_columns: list[str] = []
     boolean_columns: list[str] = []
     onehot_columns: list[str] = []  # low cardinality
-    ordinal_columns: list[str] = []  # high cardinality: frequency-ordered codes + frequency
+    ordinal_columns: list[str] = []  # very high cardinality / near-unique: frequency-ordered codes + frequency
+    # Mid/high cardinality: one category column (+ frequency) that LightGBM, CatBoost and XGBoost split
+    # natively; the other learners read its codes, the nn feature set its ordinal codes. Reasons: decisions.
+    native_categorical_columns: list[str] = []
     datetime_columns: list[str] = []
     text_columns: list[TextPlan] = []
     image_columns: list[str] = []  # file paths: thumbnail pixels, colour statistics, gradient histograms
@@ -114,6 +117,7 @@ class FeatureContract(_Strict):
 
     container: Literal["dataframe"] = "dataframe"
     dtype: Literal["float"] = "float"
+    allow_category: bool = True  # pandas category columns beside the floats (native categories), checked as codes
     allow_missing: bool = False
     allow_infinite: bool = False
     rows: Literal["equal_input"] = "equal_input"

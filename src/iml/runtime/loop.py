@@ -421,9 +421,20 @@ class Trainer:
 
 
 def dump_features(folder: Path, name: str, X, X_test, n_train: int, n_test: int) -> None:
-    """Hand the real transform outputs to the verifier, before any model runs (plain arrays, no pickles)."""
+    """Hand the real transform outputs to the verifier, before any model runs (plain arrays, no pickles).
+
+    A pandas category column is saved as its integer codes (-1: missing), its categories in the index
+    (``categories_train`` / ``categories_test``: column -> levels), so the verifier can compare them.
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    categories = {}
     for part, frame in (("train", X), ("test", X_test)):
+        categories[part] = _category_levels(frame)
+        if categories[part]:
+            frame = frame.copy()
+            for i, (_, column) in enumerate(frame.items()):
+                if str(column.dtype) == "category":
+                    frame.isetitem(i, column.cat.codes.astype(float))
         values = frame.to_numpy() if hasattr(frame, "to_numpy") else np.asarray(frame)
         if values.dtype == object:
             values = values.astype(str)
@@ -433,5 +444,14 @@ def dump_features(folder: Path, name: str, X, X_test, n_train: int, n_test: int)
     index[name] = {"input_rows": {"train": n_train, "test": n_test},
                    "columns_train": [str(c) for c in getattr(X, "columns", [])],
                    "columns_test": [str(c) for c in getattr(X_test, "columns", [])],
+                   "categories_train": categories["train"], "categories_test": categories["test"],
                    "container": type(X).__name__}
     index_path.write_text(json.dumps(index))
+
+
+def _category_levels(frame) -> dict[str, list[str]]:
+    """Column -> categories of a frame's pandas category columns."""
+    if not hasattr(frame, "items"):
+        return {}
+    return {str(c): [str(v) for v in column.cat.categories] for c, column in frame.items()
+            if str(column.dtype) == "category"}

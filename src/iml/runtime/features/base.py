@@ -2,7 +2,8 @@
 
 Extractors return their columns as a name -> values mapping (``extract``) so the Preprocessor can
 merge many of them in order without building a frame per extractor; ``transform`` gives the same
-columns as a float frame for a person exploring one extractor alone.
+columns as a frame for a person exploring one extractor alone: floats, except a ``pd.Categorical``
+value (native categories), which stays a pandas ``category`` column.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class Extractor(BaseEstimator):
         raise NotImplementedError
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The extracted columns as a float frame, one row per input row, index reset."""
+        """The extracted columns as a frame (floats and category columns), one row per input row, index reset."""
         return as_frame(self.extract(frame), len(frame))
 
     def fit_transform(self, frame: pd.DataFrame, y: object = None) -> pd.DataFrame:
@@ -51,6 +52,12 @@ class PerColumnExtractor(Extractor):
 
 
 def as_frame(parts: Columns, n_rows: int) -> pd.DataFrame:
-    """Columns as float arrays in one frame, infinities and gaps as 0: models get finite numbers only."""
-    out = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in parts.items()}, index=pd.RangeIndex(n_rows))
-    return out.replace([np.inf, -np.inf], np.nan).fillna(0.0)
+    """Columns in one frame: float arrays, infinities and gaps as 0, so models get finite numbers only;
+    a ``pd.Categorical`` stays a category column (its levels fixed at fit, so no gaps to fill)."""
+    def column(v):
+        if isinstance(v, pd.Categorical) or isinstance(getattr(v, "dtype", None), pd.CategoricalDtype):
+            return pd.Categorical(v)
+        v = np.asarray(v, dtype=float)
+        return np.where(np.isfinite(v), v, 0.0)
+
+    return pd.DataFrame({k: column(v) for k, v in parts.items()}, index=pd.RangeIndex(n_rows))

@@ -1,8 +1,9 @@
 """The Preprocessor a task module subclasses: the task's columns (a ColumnSpec) read through one feature set.
 
-Contract (Q_post), which the pipeline and the verifier rely on: ``transform`` returns a float frame,
-one row per input row, index reset, the columns fixed at fit (``columns_``) for every frame it is
-given, no missing or infinite values. Fixing the columns at fit is what keeps train, test and later
+Contract (Q_post), which the pipeline and the verifier rely on: ``transform`` returns a frame of float
+columns plus pandas ``category`` columns (``<col>__cat``, native categories: the standard and pretrained
+feature sets only, each with the same categories for every frame), one row per input row, index reset,
+the columns fixed at fit (``columns_``) for every frame it is given, no missing or infinite values. Fixing the columns at fit is what keeps train, test and later
 predictions aligned even when a batch of media yields no embedding or a category never appears.
 """
 
@@ -21,7 +22,8 @@ from .audio import AudioFeatures, AudioLogMel
 from .base import Columns, Extractor, as_frame
 from .embeddings import AudioEmbeddings, ImageEmbeddings, TextEmbeddings
 from .image import ImageFeatures, ImageGrid
-from .tabular import BooleanColumns, DatetimeParts, MissingIndicators, NumericColumns, OneHotLevels, OrdinalCodes
+from .tabular import (BooleanColumns, DatetimeParts, MissingIndicators, NativeCategories, NumericColumns,
+                      OneHotLevels, OrdinalCodes)
 from .text import TextStats, TextSvd
 
 COLUMNS_SAMPLE = 5  # rows transformed at fit to fix columns_: enough to see every extractor's output
@@ -35,12 +37,16 @@ class ColumnSpec:
     boolean: Sequence[str] = ()
     onehot: Sequence[str] = ()  # low cardinality
     ordinal: Sequence[str] = ()  # high cardinality: frequency-ordered codes + frequency
+    # Mid cardinality: one category column + frequency for learners with categorical splits; the nn
+    # feature set reads them as ordinal codes (the network embeds those).
+    native: Sequence[str] = ()
     datetime: Sequence[str] = ()
     text: Sequence[str] = ()
     image: Sequence[str] = ()  # paths, as read_frame resolved them
     audio: Sequence[str] = ()
     missing_indicators: bool = True
     onehot_max_levels: int = 12
+    native_min_count: int = 2  # rarer training levels join the "other" category with unseen ones
     text_svd: int = 64
     text_char_ngrams: bool = False
     image_side: int = 16
@@ -56,8 +62,10 @@ class ColumnSpec:
 def extractors(spec: ColumnSpec, features: str, seed: int = 0) -> list[Extractor]:
     """The unfitted extractors of a feature set, in output-column order.
 
-    standard: TF-IDF/SVD text, image thumbnails + gradient histograms, MFCC statistics;
-    nn: as standard, but images as pixel grids and audio as log-mel grids for convolutions;
+    standard: native categories as category columns, TF-IDF/SVD text, image thumbnails + gradient
+    histograms, MFCC statistics;
+    nn: as standard, but native categories as ordinal codes (embedded), images as pixel grids and audio
+    as log-mel grids for convolutions;
     pretrained: as standard, but each modality with an encoder as that encoder's pooled embeddings.
     """
     if features not in FEATURE_SETS:
@@ -65,8 +73,12 @@ def extractors(spec: ColumnSpec, features: str, seed: int = 0) -> list[Extractor
     steps: list[Extractor] = [NumericColumns(spec.numeric), BooleanColumns(spec.boolean)]
     if spec.missing_indicators:
         steps.append(MissingIndicators([*spec.numeric, *spec.boolean]))
-    steps += [OneHotLevels(spec.onehot, spec.onehot_max_levels), OrdinalCodes(spec.ordinal),
-              DatetimeParts(spec.datetime)]
+    steps += [OneHotLevels(spec.onehot, spec.onehot_max_levels), OrdinalCodes(spec.ordinal)]
+    if features == "nn":
+        steps.append(OrdinalCodes(spec.native))
+    else:
+        steps.append(NativeCategories(spec.native, spec.native_min_count))
+    steps.append(DatetimeParts(spec.datetime))
     pretrained = features == "pretrained"
     for c in spec.text:  # per column: its statistics beside its own vectors
         steps.append(TextStats([c]))

@@ -1,4 +1,5 @@
-"""Table columns as numbers: numeric, boolean, one-hot, ordinal (code + frequency), date parts, missingness.
+"""Table columns as numbers: numeric, boolean, one-hot, ordinal (code + frequency), native categories
+(one pandas category column + frequency), date parts, missingness.
 
 Everything a column needs at prediction time (medians, category levels, codes) is learned on the
 training rows only, so test rows and new data are encoded as the model saw them in training; a
@@ -105,6 +106,50 @@ class OrdinalCodes(Extractor):
             out[f"{c}__code"] = values.map(self.codes_[c]).fillna(-1.0).astype(float)
             out[f"{c}__freq"] = values.map(self.freq_[c]).fillna(0.0).astype(float)
         return out
+
+
+class NativeCategories(Extractor):
+    """Columns for learners with categorical splits: ``<col>__cat`` (pandas ``category``) and ``<col>__freq``.
+
+    The categories are the training levels seen at least ``min_count`` times (at most ``max_levels``,
+    by frequency; an empty cell is the level ``MISSING``), then ``OTHER``: rarer training levels and
+    levels never seen in training share it, so the model has learned what an unfamiliar level does.
+    Train and test frames get the same categories in the same order; a learner without categorical
+    splits reads the column as its integer code (``learners.base.as_matrix``), a frequency rank.
+    """
+
+    def __init__(self, columns: Sequence[str] = (), min_count: int = 2, max_levels: int = 5000):
+        super().__init__(columns)
+        self.min_count = min_count
+        self.max_levels = max_levels
+
+    def fit(self, frame: pd.DataFrame, y: object = None) -> NativeCategories:
+        self.levels_: dict[str, list[str]] = {}
+        self.freq_: dict[str, dict[str, float]] = {}
+        for c in self.columns:
+            counts = _with_missing(frame[c]).value_counts()
+            self.levels_[c] = [v for v, n in counts.iloc[:self.max_levels].items() if n >= self.min_count and v != OTHER]
+            self.freq_[c] = (counts / len(frame)).to_dict()
+        return self
+
+    def extract(self, frame: pd.DataFrame) -> Columns:
+        check_is_fitted(self, ("levels_", "freq_"))
+        out: Columns = {}
+        for c in self.columns:
+            values = _with_missing(frame[c])
+            known = values.where(values.isin(self.levels_[c]), OTHER)
+            out[f"{c}__cat"] = pd.Categorical(known, categories=[*self.levels_[c], OTHER])
+            out[f"{c}__freq"] = values.map(self.freq_[c]).fillna(0.0).astype(float)
+        return out
+
+
+OTHER = "__other__"  # the category of rare training levels and unseen ones
+MISSING = "__missing__"  # the level of an empty cell
+
+
+def _with_missing(series: pd.Series) -> pd.Series:
+    """The cells as strings, an empty one as MISSING (one spelling whatever pandas' string handling)."""
+    return series.astype(object).where(series.notna(), MISSING).astype(str)
 
 
 class DatetimeParts(Extractor):

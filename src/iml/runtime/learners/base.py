@@ -28,9 +28,34 @@ def threads_for(X: np.ndarray) -> int:
     return 1 if X.size < 2_000_000 else (os.cpu_count() or 1)
 
 
-def as_matrix(X) -> np.ndarray:
-    """The float32 matrix every learner trains on (a frame's column order is kept)."""
-    return np.asarray(X, dtype=np.float32)
+def category_levels(X) -> dict[int, list]:
+    """Position -> categories of each pandas ``category`` column of a frame (native categories); none for an array."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or getattr(X, "ndim", 2) != 2:
+        return {}
+    return {i: list(d.categories) for i, d in enumerate(dtypes) if str(d) == "category"}
+
+
+def as_matrix(X, levels: dict[int, list] | None = None) -> np.ndarray:
+    """The float32 matrix every learner trains on (a frame's column order is kept).
+
+    A category column becomes its integer codes (-1: missing): the learners with categorical splits
+    are told which columns those are, the others read them as numbers (a frequency rank for the
+    Preprocessor's native categories). ``levels`` (``category_levels`` of the training frame) codes
+    a frame by the training categories, whatever categories its own columns carry.
+    """
+    found = category_levels(X)
+    if not found:
+        return np.asarray(X, dtype=np.float32)
+    out = np.empty(X.shape, dtype=np.float32)
+    plain = [i for i in range(X.shape[1]) if i not in found]
+    out[:, plain] = X.iloc[:, plain].to_numpy(dtype=np.float32)
+    for i in found:
+        column = X.iloc[:, i]
+        if levels is not None and i in levels and found[i] != levels[i]:
+            column = column.cat.set_categories(levels[i])  # a level the fit never saw: missing
+        out[:, i] = column.cat.codes
+    return out
 
 
 class Learner(BaseEstimator):
