@@ -34,7 +34,7 @@ CUT_CANDIDATES = 60  # candidate positions per cut-point and pass
 MAX_ROWS = 200_000  # fits and the bootstrap use at most this many rows (a seeded sample)
 MIN_ROWS = 40  # fewer out-of-fold rows than this: no rule
 BOOTSTRAPS = 200
-CONFIDENCE = 0.9  # the share of bootstrap resamples in which the cross-fitted rule must beat the argmax
+CONFIDENCE = 0.95  # the share of bootstrap resamples in which the cross-fitted rule must beat the argmax
 
 
 @dataclass
