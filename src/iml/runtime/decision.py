@@ -96,10 +96,14 @@ def score(objective: Objective, y: np.ndarray, proba: np.ndarray, rule: Decision
 
 # ---------------------------------------------------------------------------- fast label scores
 def _qwk_order(objective: Objective) -> np.ndarray:
-    """Class indices in the order the qwk metric ranks the class names (numerically when they are numbers)."""
+    """Class indices in the order the qwk metric ranks the class names: numerically when they all are
+    numbers, else sorted as strings (as metrics.qwk orders the labels it sees)."""
     names = [str(c) for c in objective.classes]
-    ordered = metrics._ordinal_order(sorted(set(names)))
-    return np.asarray([names.index(n) for n in ordered])
+    try:
+        keys = [float(n) for n in names]
+    except ValueError:
+        keys = names
+    return np.asarray(sorted(range(len(names)), key=lambda i: (keys[i], names[i])))
 
 
 def label_scorer(objective: Objective) -> Callable[..., float]:
