@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .decision import DecisionRule
 from .objective import Objective
 from .selection import combine
 from .submission import SubmissionFormat, format_submission
@@ -38,24 +39,28 @@ def library_versions() -> dict[str, str]:
 
 @dataclass
 class Member:
-    """One ensemble member: a candidate's fold models, whose predictions are averaged."""
+    """One ensemble member: a candidate's fold models, whose predictions are averaged, and its weight
+    in the ensemble (pickles from before weights load with 1.0: the plain mean)."""
 
     track: str
     learner: str
     feature_set: str | None  # None: the raw frame (the floor)
     models: list[Any]
+    weight: float = 1.0
 
 
 @dataclass
 class FittedPipeline:
-    """Per feature set a fitted preprocessor; per member its fold models; averaged or stacked."""
+    """Per feature set a fitted preprocessor; per member its fold models; a weighted mean or stacked; for a
+    label metric the decision rule that makes the labels (None: the argmax, as pickles from before rules)."""
 
     objective: Objective
     submission: SubmissionFormat
     preprocessors: dict[str, Any]  # feature set -> fitted Preprocessor
     members: list[Member]
-    stacker: Any | None = None  # fitted on out-of-fold predictions, or None for a plain average
+    stacker: Any | None = None  # fitted on out-of-fold predictions, or None for the members' weighted mean
     versions: dict[str, str] = field(default_factory=library_versions)
+    rule: DecisionRule | None = None  # labels from probabilities, when the selection adopted one
 
     def predict_matrix(self, frame: pd.DataFrame) -> np.ndarray:
         """Class probabilities (n, classes) or values on the transformed scale (n,)."""
@@ -63,13 +68,15 @@ class FittedPipeline:
         features[None] = frame  # the floor reads no features
         parts = [np.mean([predict_checked(m, features[member.feature_set], self.objective) for m in member.models],
                          axis=0) for member in self.members]
-        return combine(parts, self.stacker, self.objective.classification)
+        weights = [getattr(member, "weight", 1.0) for member in self.members]
+        return combine(parts, weights, self.stacker, self.objective.classification)
 
     def predict_submission(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The submission table for the rows of ``frame`` (ids taken from its id column when it has one)."""
         id_column = self.submission.id_column
         ids = frame[id_column] if id_column and id_column in frame.columns else None
-        return format_submission(ids, self.predict_matrix(frame), self.objective, self.submission)
+        return format_submission(ids, self.predict_matrix(frame), self.objective, self.submission,
+                                 getattr(self, "rule", None))
 
     def version_differences(self) -> dict[str, tuple[str, str | None]]:
         """Package -> (fitted with, installed now) where the two differ."""

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import events as ev
+from . import spaces
 from .config import CandidateSpec, PipelineConfig
 from .fitted import FittedPipeline, Member
 from .folds import make_folds, sample_rows, split_holdout
@@ -261,7 +262,8 @@ class Trainer:
         better is saved yet), tune with what the share leaves, cross-validate the tuned params, then
         refit the better of the two on every row."""
         module, folds, y_dev, seed = self.modules.tracks[spec.track], self.folds, self.y_dev, self.config.seed
-        learner, fixed = spec.learner, dict(spec.params or {})
+        # The loss the metric asks for (e.g. L1 for MAE), unless the blueprint fixed the learner's params itself.
+        learner, fixed = spec.learner, {**spaces.metric_params(self.objective.metric, spec.learner), **(spec.params or {})}
         workers = self.executor.workers
         n_jobs = 1 if workers > 1 else None  # the workers share the cores; one alone may use them all
         waves = math.ceil(len(folds) / workers)
@@ -360,9 +362,12 @@ class Trainer:
     def save(self) -> None:
         """Write submission, fitted pipeline and report together: temporary files renamed at the end,
         so the three always describe the same selection."""
+        from .decision import score as decided_score  # here, so this method's edit stays its own
+
         config, objective = self.config, self.objective
         if self.results:
-            chosen = choose_ensemble(self.results, self.y_dev, objective, config.ensemble, config.seed)
+            chosen = choose_ensemble(self.results, self.y_dev, objective, config.ensemble, config.seed,
+                                     decide=config.submission.prediction == "label")
             if self.floor is not None and objective.better(self.floor.oof_score, chosen.score):
                 log(f"the models so far ({chosen.score:.5f}) score worse than the floor "
                     f"({self.floor.oof_score:.5f}): the floor stays")
@@ -370,13 +375,19 @@ class Trainer:
         else:
             chosen = Selection([self.floor], None, self.floor.oof_score, "floor")
         classification = objective.classification
-        test_pred = combine([m.test for m in chosen.members], chosen.stacker, classification)
-        submission = format_submission(self.test_ids, test_pred, objective, config.submission)
+        test_pred = combine([m.test for m in chosen.members], chosen.weights, chosen.stacker, classification)
+        submission = format_submission(self.test_ids, test_pred, objective, config.submission, chosen.rule)
         holdout = None
         if len(self.y_hold):
-            holdout = objective.evaluate(self.y_hold, combine([m.holdout for m in chosen.members], chosen.stacker,
-                                                              classification))
-        selection = {"members": [m.name for m in chosen.members], "how": chosen.how, "cv_score": chosen.score,
+            holdout = decided_score(objective, self.y_hold, combine([m.holdout for m in chosen.members],
+                                                                     chosen.weights, chosen.stacker,
+                                                                     classification), chosen.rule)
+        weights: dict[str, float] = {}
+        for m, w in zip(chosen.members, chosen.weights):  # two candidates of one name share its entry
+            weights[m.name] = round(weights.get(m.name, 0.0) + float(w), 6)
+        selection = {"members": [m.name for m in chosen.members], "how": chosen.how, "weights": weights,
+                     "cv_score": chosen.score, "cv_score_argmax": chosen.score_argmax,
+                     "rule": chosen.rule.describe(objective.classes) if chosen.rule is not None else None,
                      "holdout_score": holdout}
         out = Path(self.args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -385,12 +396,12 @@ class Trainer:
         if self.args.model_dir:
             model_dir = Path(self.args.model_dir)
             model_dir.mkdir(parents=True, exist_ok=True)
-            members = [Member(m.track, m.learner, config.track_features.get(m.track), m.models)
-                       for m in chosen.members]
+            members = [Member(m.track, m.learner, config.track_features.get(m.track), m.models, float(w))
+                       for m, w in zip(chosen.members, chosen.weights)]
             needed = {m.feature_set for m in members}
             fitted = FittedPipeline(objective, config.submission,
                                     {k: v[0] for k, v in self.features.items() if k in needed}, members,
-                                    chosen.stacker)
+                                    chosen.stacker, rule=chosen.rule)
             with open(model_dir / "pipeline.pkl.tmp", "wb") as fh:
                 pickle.dump(fitted, fh)
             staged.append((model_dir / "pipeline.pkl.tmp", model_dir / "pipeline.pkl"))

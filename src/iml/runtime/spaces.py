@@ -186,3 +186,21 @@ def contains(learner: str, name: str, value: Any) -> bool:
     if spec[0] == "int" and int(value) != value:
         return False
     return spec[1] <= value <= spec[2]
+
+
+# The loss a learner should optimise when the task's metric is not what its default loss targets: the
+# loop merges these into a candidate's fixed parameters (so tuning never overwrites them). For mae the
+# L1 loss estimates the conditional median, which a log1p target transform keeps (the median of a
+# monotone transform is the transform of the median), so it serves either target scale.
+METRIC_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
+    "mae": {
+        "lightgbm": {"objective": "l1"},
+        "xgboost": {"objective": "reg:absoluteerror"},
+        "catboost": {"loss_function": "MAE"},
+    },
+}
+
+
+def metric_params(metric: str, learner: str) -> dict[str, Any]:
+    """The parameters ``learner`` needs to optimise ``metric`` (a copy; empty when its default loss serves)."""
+    return dict(METRIC_PARAMS.get(metric, {}).get(learner, {}))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .decision import DecisionRule
 from .objective import Objective
 
 
@@ -31,14 +32,18 @@ class SubmissionFormat:
                    class_columns=dict(config.get("class_columns") or {}))
 
 
-def format_submission(ids, pred: np.ndarray, objective: Objective, fmt: SubmissionFormat) -> pd.DataFrame:
-    """The submission frame of a prediction matrix (classes) or vector (values on the transformed scale)."""
+def format_submission(ids, pred: np.ndarray, objective: Objective, fmt: SubmissionFormat,
+                      rule: DecisionRule | None = None) -> pd.DataFrame:
+    """The submission frame of a prediction matrix (classes) or vector (values on the transformed scale).
+
+    Labels are the argmax's, or the decision rule's when one is given (probabilities are never changed by it).
+    """
     out: dict = {}
     if ids is not None and fmt.id_column:
         out[fmt.id_column] = np.asarray(ids)
     column = fmt.prediction_columns[0]
     if fmt.prediction == "label":
-        out[column] = objective.labels(pred)
+        out[column] = objective.labels(pred) if rule is None else np.asarray(objective.classes)[rule.labels(pred)]
     elif fmt.prediction == "probability":
         out[column] = np.asarray(pred)[:, list(objective.classes).index(objective.positive_label)]
     elif fmt.prediction == "class_probabilities":
