@@ -57,8 +57,8 @@ def run(
     tracks: str = typer.Option("traditional,pretrained,custom_nn", "--tracks",
                                help="Comma-separated tracks to explore; a track whose packages are missing "
                                     "is skipped with the reason (pip install 'iml[nn,pretrained]')."),
-    ensemble: str = typer.Option("auto", "--ensemble", help="auto (best single or average of the top few, "
-                                 "by out-of-fold score), best, average, stacking."),
+    ensemble: str = typer.Option("auto", "--ensemble", help="auto (the best of the single best, a greedy "
+                                 "weighted ensemble and a stacker, by out-of-fold score), best, greedy, stacking."),
     presets: str = typer.Option(DEFAULT_PRESET, "--presets", help="How much to explore; "
                                 + describe_presets() + "."),
     memory_mb: Optional[int] = typer.Option(None, "--memory-mb", help="Memory limit of each sandboxed execution."),

@@ -26,7 +26,7 @@ class RunOptions(BaseModel):
     variant: VariantName = "full"  # the iML paper's ablations (RQ2): iml.variants.VARIANTS
     # Tracks to explore; one whose packages or checkpoints are missing here is skipped with the reason.
     tracks: list[Literal[TRACKS]] = list(TRACKS)  # type: ignore[valid-type]
-    ensemble: Literal["auto", "best", "average", "stacking"] = "auto"
+    ensemble: Literal["auto", "best", "greedy", "average", "stacking"] = "auto"  # average: the old name of greedy
     presets: str = DEFAULT_PRESET  # how much the expert explores: iml.planning.presets.PRESETS
     memory_mb: int | None = None  # per sandboxed execution; default: 75% of the machine
     sample_rows: int = Field(300, ge=20)

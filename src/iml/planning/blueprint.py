@@ -103,7 +103,7 @@ class TrainPlan(_Strict):
     max_trials: int = 60
     hpo_share: float = Field(0.4, ge=0.0, le=0.9)  # of each candidate's time on tuning
     early_stopping_rounds: int = 100
-    ensemble: Literal["auto", "best", "average", "stacking"] = "auto"
+    ensemble: Literal["auto", "best", "greedy", "average", "stacking"] = "auto"  # average: the old name of greedy
 
 
 class EvalPlan(_Strict):
