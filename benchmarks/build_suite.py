@@ -357,7 +357,7 @@ def _column_note(frame: pd.DataFrame, col: str, spec: TaskSpec) -> str:
             kind = f"categorical, {values.nunique()} levels"
     missing = values.isna().mean()
     text = spec.notes.get(col, "")
-    text = f"{text} ({kind})" if text else kind
+    text = f"{text} [{kind}]" if text else kind
     if missing > 0:
         text += f"; {missing:.0%} missing" if missing >= 0.005 else "; a few missing"
     return text
