@@ -322,7 +322,7 @@ def test_regression_with_log1p_and_a_stacker(task, monkeypatch):
     assert Trainer(cfg, modules, task.args).run() == 0
     events = ev.read_events(task.out / "events.jsonl")
     saved = [e for e in events if e.kind == "submission_saved"]
-    assert [s.how for s in saved] == ["floor", "best", "stacking of 2"]
+    assert [s.how for s in saved] == ["floor", "best", "best", "stacking of 2"]  # the first also before its refit
     finished = [e for e in events if e.kind == "candidate_finished"]
     assert finished[0].cv_mean < finished[1].cv_mean  # lower is better: the flat model is worse
     sub = pd.read_csv(task.out / "submission.csv")

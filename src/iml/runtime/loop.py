@@ -289,10 +289,10 @@ class Trainer:
         cv_deadline = min(self.deadline, max(t0 + share, time.time() + 1.2 * cv_cost))
         result = self._cross_validate(spec, defaults, X, others, cand_folds, cv_deadline, probe, stopping, n_jobs)
         trials = 0
+        if not self.results and not self.sampling:  # the first model's submission now: tuning and refit may
+            self._save_interim(result)                # take the rest of its share
         tune_seconds = share - (time.time() - t0) - 1.2 * (cv_cost + refit_cost)
         if tuning and tune_seconds > 3 and result.oof is not None:
-            if not self.results:  # a first submission now; the tuned candidate replaces it when better
-                self._save_interim(result)
             fit_budget = max(fit_seconds * 1.5, fit_limit)
             params, trials = tune(module, learner, X, y_dev, folds, self.objective, tune_seconds,
                                   self.config.max_trials, seed, fit_budget, executor=self.executor, fixed=fixed,
