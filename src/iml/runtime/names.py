@@ -14,13 +14,13 @@ ALL_TRACKS = (*TRACKS, LLM_TRACK)
 
 BOOSTING_LEARNERS = ("lightgbm", "xgboost", "catboost")
 TABULAR_LEARNERS = (*BOOSTING_LEARNERS, "linear")
-NN_LEARNERS = ("mlp",)
+NN_LEARNERS = ("mlp", "tabm")
 LEARNERS_OF_TRACK = {"traditional": TABULAR_LEARNERS, "pretrained": TABULAR_LEARNERS, "custom_nn": NN_LEARNERS,
                      LLM_TRACK: (LLM_TRACK,)}
 LEARNERS = (*TABULAR_LEARNERS, *NN_LEARNERS)
 # The import a learner needs: a missing package removes its candidates, not the run.
 PACKAGE_OF = {"lightgbm": "lightgbm", "xgboost": "xgboost", "catboost": "catboost", "linear": "sklearn",
-              "mlp": "torch"}
+              "mlp": "torch", "tabm": "tabm"}
 
 # Feature sets: each track reads the data through one of them.
 #   standard:   TF-IDF/SVD text, image thumbnails + gradient histograms, MFCC statistics

@@ -23,6 +23,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "catboost": {"learning_rate": 0.08, "depth": 6, "l2_leaf_reg": 3.0},
     "linear": {"C": 1.0},
     "mlp": {"lr": 2e-3, "hidden": 256, "dropout": 0.2, "weight_decay": 1e-4},
+    "tabm": {"lr": 2e-3, "weight_decay": 3e-4, "n_blocks": 2, "dropout": 0.1},  # d_block by device
 }
 
 SPACES: dict[str, dict[str, Range]] = {
@@ -53,6 +54,12 @@ SPACES: dict[str, dict[str, Range]] = {
         "hidden": ("categorical", (128, 256, 512)),
         "dropout": ("float", 0.0, 0.5, False),
         "weight_decay": ("float", 1e-6, 1e-2, True),
+    },
+    "tabm": {
+        "lr": ("float", 1e-4, 5e-3, True),
+        "weight_decay": ("float", 1e-5, 1e-1, True),
+        "n_blocks": ("int", 1, 4, False),
+        "dropout": ("float", 0.0, 0.5, False),
     },
 }
 

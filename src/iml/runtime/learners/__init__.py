@@ -19,6 +19,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "catboost": ("boosting", "CatBoostLearner"),
     "linear": ("linear", "LinearLearner"),
     "mlp": ("mlp", "MLPLearner"),
+    "tabm": ("tabm", "TabMLearner"),
 }
 
 
