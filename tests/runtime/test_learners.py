@@ -22,14 +22,17 @@ from iml.runtime.learners import REGISTRY, learner_class, make_learner
 from iml.runtime.learners.base import threads_for
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
-LEARNERS = [pytest.param(name, marks=pytest.mark.skipif(not HAS_TORCH, reason="PyTorch not installed"))
-            if name == "mlp" else name for name in names.LEARNERS]
+HAS_TABM = HAS_TORCH and importlib.util.find_spec("tabm") is not None
+NEEDS = {"mlp": (HAS_TORCH, "PyTorch not installed"), "tabm": (HAS_TABM, "tabm not installed")}
+LEARNERS = [pytest.param(name, marks=pytest.mark.skipif(not NEEDS[name][0], reason=NEEDS[name][1]))
+            if name in NEEDS else name for name in names.LEARNERS]
 TASKS = ("binary", "multiclass", "regression")
 N_CLASSES = {"binary": 2, "multiclass": 3, "regression": 0}
 # Small models keep the whole file fast; they change sizes, never the code paths.
 FAST = {"lightgbm": {"num_boost_round": 40, "num_leaves": 7}, "xgboost": {"n_estimators": 40, "max_depth": 3},
         "catboost": {"iterations": 40, "depth": 4}, "linear": {}, "mlp": {"hidden": 32, "max_epochs": 8},
-        "random_forest": {"n_estimators": 40}, "extra_trees": {"n_estimators": 40}, "knn": {}}
+        "random_forest": {"n_estimators": 40}, "extra_trees": {"n_estimators": 40}, "knn": {},
+        "tabm": {"d_block": 32, "k": 4, "max_epochs": 8}}
 # Learners that fit in one go and so have no time limit to honour.
 ONE_SHOT = ("linear", "knn")
 
@@ -136,7 +139,7 @@ def test_a_class_absent_from_the_fit_still_gets_its_column(name: str) -> None:
     model = learner(name, "multiclass").fit(X.iloc[train], y[train], X[180:], y[180:])
     proba = model.predict_proba(X)
     assert_proba(proba, len(X), 3)
-    if name != "mlp":  # the net has an output for every class; the others give an unseen class nothing
+    if name not in names.NN_LEARNERS:  # a net has an output for every class; the others give an unseen class nothing
         assert proba[:, 1].max() < 1e-6
     assert set(model.predict(X)) <= {0, 1, 2}
 
@@ -154,10 +157,10 @@ def test_the_time_limit_stops_the_fit_after_the_first_round(name: str) -> None:
     from iml.runtime.learners import trees
 
     X, y = data("binary")
-    longer = {"mlp": {"max_epochs": 6, "patience": 100}}.get(name, {})  # no early stop: only time can cut it
+    longer = {"max_epochs": 6, "patience": 100} if name in names.NN_LEARNERS else {}  # no early stop: only time can cut it
     full = learner(name, "binary", params=longer).fit(X, y)
     cut = learner(name, "binary", params=longer, time_limit=1e-9).fit(X, y)
-    assert full.n_iterations_ == (6 if name == "mlp" else 40)
+    assert full.n_iterations_ == (6 if name in names.NN_LEARNERS else 40)
     # A forest's round is a chunk of trees grown between two looks at the clock.
     assert cut.n_iterations_ == (trees.CHUNK if name in ("random_forest", "extra_trees") else 1)
     assert_proba(cut.predict_proba(X), len(X), 2)
@@ -188,8 +191,8 @@ def test_threads_one_on_small_data_all_on_large() -> None:
     assert threads_for(np.zeros((100, 10), dtype=np.float32)) == 1
     assert threads_for(np.broadcast_to(np.float32(0), (2000, 1000))) == (os.cpu_count() or 1)
     X, y = data("binary")
-    for name in [n for n in ("lightgbm", "xgboost", "catboost", "mlp", *names.DIVERSE_LEARNERS)
-                 if n != "mlp" or HAS_TORCH]:
+    for name in [n for n in ("lightgbm", "xgboost", "catboost", "mlp", "tabm", *names.DIVERSE_LEARNERS)
+                 if NEEDS.get(n, (True,))[0]]:
         assert learner(name, "binary", n_jobs=None).fit(X, y).n_jobs_ == 1, name
         assert learner(name, "binary", n_jobs=2).fit(X, y).n_jobs_ == 2, name
 

@@ -16,13 +16,13 @@ BOOSTING_LEARNERS = ("lightgbm", "xgboost", "catboost")
 # Cheap learners unlike the boosters (bagged trees, random splits, neighbours): diversity for the ensemble.
 DIVERSE_LEARNERS = ("random_forest", "extra_trees", "knn")
 TABULAR_LEARNERS = (*BOOSTING_LEARNERS, "linear", *DIVERSE_LEARNERS)
-NN_LEARNERS = ("mlp",)
+NN_LEARNERS = ("mlp", "tabm")
 LEARNERS_OF_TRACK = {"traditional": TABULAR_LEARNERS, "pretrained": TABULAR_LEARNERS, "custom_nn": NN_LEARNERS,
                      LLM_TRACK: (LLM_TRACK,)}
 LEARNERS = (*TABULAR_LEARNERS, *NN_LEARNERS)
 # The import a learner needs: a missing package removes its candidates, not the run.
 PACKAGE_OF = {"lightgbm": "lightgbm", "xgboost": "xgboost", "catboost": "catboost", "linear": "sklearn",
-              "mlp": "torch", **{learner: "sklearn" for learner in DIVERSE_LEARNERS}}
+              "mlp": "torch", "tabm": "tabm", **{learner: "sklearn" for learner in DIVERSE_LEARNERS}}
 
 # Feature sets: each track reads the data through one of them.
 #   standard:   TF-IDF/SVD text, image thumbnails + gradient histograms, MFCC statistics

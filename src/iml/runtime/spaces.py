@@ -26,6 +26,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "random_forest": {"max_features": 0.5, "min_samples_leaf": 1},
     "extra_trees": {"max_features": 0.75, "min_samples_leaf": 1},
     "knn": {"n_neighbors": 10, "scaling": "quantile"},
+    "tabm": {"lr": 2e-3, "weight_decay": 3e-4, "n_blocks": 2, "dropout": 0.1},  # d_block by device
 }
 
 SPACES: dict[str, dict[str, Range]] = {
@@ -69,6 +70,12 @@ SPACES: dict[str, dict[str, Range]] = {
     "knn": {
         "n_neighbors": ("int", 3, 100, True),
         "scaling": ("categorical", ("quantile", "standard")),
+    },
+    "tabm": {
+        "lr": ("float", 1e-4, 5e-3, True),
+        "weight_decay": ("float", 1e-5, 1e-1, True),
+        "n_blocks": ("int", 1, 4, False),
+        "dropout": ("float", 0.0, 0.5, False),
     },
 }
 

@@ -22,6 +22,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "random_forest": ("trees", "RandomForestLearner"),
     "extra_trees": ("trees", "ExtraTreesLearner"),
     "knn": ("neighbors", "KNNLearner"),
+    "tabm": ("tabm", "TabMLearner"),
 }
 
 
