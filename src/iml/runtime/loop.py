@@ -236,6 +236,8 @@ class Trainer:
 
     def _validate(self, spec: CandidateSpec, X, others: list, share: float, t0: float) -> tuple[CandidateResult, int]:
         """Probe one default fit to price the CV, tune with what the share leaves, then cross-validate."""
+        if self.sampling:
+            return self._smoke(spec, X, others)
         module = self.modules.tracks[spec.track]
         folds, y_dev, seed = self.folds, self.y_dev, self.config.seed
         learner, params, trials = spec.learner, dict(spec.params or {}), 0
@@ -276,6 +278,29 @@ class Trainer:
                                  oof_score=self.objective.evaluate(y_dev, cv.oof) if complete else cv_mean,
                                  params=params, fold_scores=cv.fold_scores)
         return result, trials
+
+    def _smoke(self, spec: CandidateSpec, X, others: list) -> tuple[CandidateResult, int]:
+        """A sample run's candidate: ONE fit on the first split with ``spaces.SMOKE``'s tiny settings.
+
+        It runs every line the full run's fit and predictions run (the module's Model, a validation
+        set, predictions on the validation rows, the test and the holdout, checked against the contract),
+        only not as long: no probe, no tuning, no other folds.
+        """
+        from .spaces import SMOKE
+        from .validation import predict_checked
+
+        module, (train_idx, valid_idx) = self.modules.tracks[spec.track], self.folds[0]
+        learner, seed = spec.learner, self.config.seed
+        params = {**(spec.params or {}), **SMOKE.get(learner, {})}  # (a module's OVERRIDES still win)
+        model = module.Model(learner, params, seed=seed, time_limit=max(1.0, self.deadline - time.time()))
+        model.fit(X.iloc[train_idx], self.y_dev[train_idx], X.iloc[valid_idx], self.y_dev[valid_idx])
+        score = self.objective.evaluate(self.y_dev[valid_idx], predict_checked(model, X.iloc[valid_idx],
+                                                                               self.objective))
+        predicted = [predict_checked(model, frame, self.objective) for frame in others]
+        result = CandidateResult(track=spec.track, learner=learner, models=[model], oof=None, test=predicted[0],
+                                 holdout=predicted[1] if len(predicted) > 1 else None, cv_mean=float(score),
+                                 oof_score=float(score), params=params, fold_scores=[float(score)])
+        return result, 0
 
     # ------------------------------------------------------------------ saving
     def save(self) -> None:

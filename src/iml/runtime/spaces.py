@@ -95,3 +95,15 @@ def contains(learner: str, name: str, value: Any) -> bool:
     if spec[0] == "int" and int(value) != value:
         return False
     return spec[1] <= value <= spec[2]
+
+# A sample (verification) run's settings: ONE fit per candidate on one split, a handful of boosting
+# rounds or epochs, no tuning. It checks that the code runs and keeps its contracts, not how well it learns,
+# so these win over the defaults, a track's params and its OVERRIDES (each learner honours them, with or
+# without a validation set).
+SMOKE: dict[str, dict[str, Any]] = {
+    "lightgbm": {"num_boost_round": 5},
+    "xgboost": {"n_estimators": 5},
+    "catboost": {"iterations": 5},
+    "linear": {},
+    "mlp": {"max_epochs": 2, "patience": 1},
+}
