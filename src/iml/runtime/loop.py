@@ -282,16 +282,17 @@ class Trainer:
     def _smoke(self, spec: CandidateSpec, X, others: list) -> tuple[CandidateResult, int]:
         """A sample run's candidate: ONE fit on the first split with ``spaces.SMOKE``'s tiny settings.
 
-        It runs every line the full run's fit and predictions run (the module's Model, a validation
-        set, predictions on the validation rows, the test and the holdout, checked against the contract),
-        only not as long: no probe, no tuning, no other folds.
+        It makes the calls the full run makes (the module's Model fitted with a validation set, predictions
+        on the validation rows, the test and the holdout, checked against the contract, and the save),
+        only briefly: no timing probe, no tuning, no other folds.
         """
         from .spaces import SMOKE
         from .validation import predict_checked
 
         module, (train_idx, valid_idx) = self.modules.tracks[spec.track], self.folds[0]
         learner, seed = spec.learner, self.config.seed
-        params = {**(spec.params or {}), **SMOKE.get(learner, {})}  # (a module's OVERRIDES still win)
+        # as the full run's first fit, with SMOKE over the rest (a module's OVERRIDES still win in its Model)
+        params = {**getattr(module, "DEFAULTS", {}).get(learner, {}), **(spec.params or {}), **SMOKE.get(learner, {})}
         model = module.Model(learner, params, seed=seed, time_limit=max(1.0, self.deadline - time.time()))
         model.fit(X.iloc[train_idx], self.y_dev[train_idx], X.iloc[valid_idx], self.y_dev[valid_idx])
         score = self.objective.evaluate(self.y_dev[valid_idx], predict_checked(model, X.iloc[valid_idx],
