@@ -26,7 +26,8 @@ from .base import Columns, Extractor
 FIT_DOCS = 4000  # documents the vocabulary and the SVD are learnt on; every row is transformed
 LONG_TEXT_CHARS = 300  # median document length above which character n-grams are left out
 SVD_ITERATIONS = 3  # randomized SVD power iterations (sklearn's default is 5)
-CACHE_ENTRIES = 32  # fitted pipelines and transforms kept per process
+CACHE_ENTRIES = 32  # fitted pipelines and transforms kept per process, the oldest dropped first ...
+CACHE_BYTES = 512 * 2**20  # ... and while the transforms kept take more memory than this
 
 _CACHE: OrderedDict[tuple, object] = OrderedDict()  # (kind, key...) -> fitted pipeline or reduced matrix
 
@@ -78,7 +79,8 @@ def _cached(key: tuple):
 
 def _remember(key: tuple, value) -> None:
     _CACHE[key] = value
-    while len(_CACHE) > CACHE_ENTRIES:
+    while len(_CACHE) > 1 and (len(_CACHE) > CACHE_ENTRIES or sum(getattr(v, "nbytes", 0) for v in _CACHE.values())
+                               > CACHE_BYTES):
         _CACHE.popitem(last=False)
 
 
@@ -149,10 +151,12 @@ class TextSvd(Extractor):
             if pipe is None:
                 continue
             docs = documents(frame[c])
-            key = ("transform", *getattr(self, "keys_", {}).get(c, (id(pipe),)), content_key(docs))
-            reduced = _cached(key)
+            fitted = getattr(self, "keys_", {}).get(c)  # None: pickled before the cache existed
+            key = None if fitted is None else ("transform", *fitted, content_key(docs))
+            reduced = None if key is None else _cached(key)
             if reduced is None:
                 reduced = pipe.transform(docs)
-                _remember(key, reduced)
+                if key is not None:
+                    _remember(key, reduced)
             out.update({f"{c}__svd{j}": reduced[:, j] for j in range(reduced.shape[1])})
         return out
