@@ -40,11 +40,13 @@ from iml.runtime.names import PIPELINE, model_module
 
 # Seconds kept back from the budget for selection and the report after training.
 FINISH_RESERVE_S = 4.0
-# A sample verification run gets this share of the budget as its time limit, within the floor and the cap:
-# healthy, it fits each candidate once with tiny settings (spaces.SMOKE) and takes a few seconds, mostly
-# starting Python and importing the learners' packages; the floor keeps a busy machine from killing that.
+# A sample verification run gets this share of the budget as its time limit, within the floor and the cap.
+# Healthy, it fits each candidate once with tiny settings (spaces.SMOKE) and takes a few seconds, mostly
+# starting Python and importing the learners' packages, whatever the limit; the limit is spent only by a
+# defect (a loop, a memory hog filling pages until the memory limit stops it), and the floor keeps a busy
+# machine from calling such a defect, or a slow start, a timeout.
 VERIFY_SHARE = 0.05
-VERIFY_FLOOR_S = 15.0
+VERIFY_FLOOR_S = 20.0
 VERIFY_CAP_S = 60.0
 
 
