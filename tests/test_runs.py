@@ -177,6 +177,39 @@ def test_pipeline_runs_standalone_without_iml(finished_run: Path, data: Path, tm
     assert hashes(finished_run) == before  # the standalone run leaves the run folder alone
 
 
+SMOKE_COUNTS = """
+import json, pickle, sys
+sys.path.insert(0, sys.argv[1])
+with open(sys.argv[2], "rb") as fh:
+    fitted = pickle.load(fh)
+from iml_runtime.spaces import SMOKE
+print(json.dumps({"smoke": SMOKE, "members": {m.learner: [model.estimator_.n_iterations_ for model in m.models]
+                                              for m in fitted.members}}))
+"""
+
+
+def test_the_sample_run_fits_each_candidate_once_with_the_smoke_settings(finished_run: Path) -> None:
+    attempt = sorted((finished_run / "attempts").glob("*-verify"))[0]
+    lines = [json.loads(line) for line in (attempt / "pipeline_events.jsonl").read_text().splitlines()]
+    assert lines[0]["mode"] == "sample"
+    started = [e["learner"] for e in lines if e["event"] == "candidate_started"]
+    finished = [e for e in lines if e["event"] == "candidate_finished"]
+    assert len(started) == len(set(started)) >= 3 and {e["learner"] for e in finished} == set(started)
+    assert all(e["folds"] == 1 and e["trials"] == 0 for e in finished), [(e["learner"], e["folds"], e["trials"], e["seconds"]) for e in finished]  # one fit, no tuning
+    # Each fit had spaces.SMOKE's settings, and the saved pipeline's models ran no more rounds or epochs.
+    proc = subprocess.run([sys.executable, "-c", SMOKE_COUNTS, str(finished_run / "code"),
+                           str(attempt / "model" / "pipeline.pkl")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    counts = json.loads(proc.stdout)
+    for e in finished:
+        assert counts["smoke"].get(e["learner"], {}).items() <= e["params"].items(), e
+    limits = {"lightgbm": "num_boost_round", "xgboost": "n_estimators", "catboost": "iterations", "mlp": "max_epochs"}
+    for learner, iterations in counts["members"].items():
+        assert len(iterations) == 1, (learner, iterations)
+        if learner in limits:
+            assert iterations[0] <= counts["smoke"][learner][limits[learner]], (learner, iterations)
+
+
 # ---------------------------------------------------------------------------- fresh folders
 def test_default_runs_root_never_reuses_a_folder(data: Path, tmp_path: Path) -> None:
     ok(iml("run", data, "--time-budget", 10, "--quiet", cwd=tmp_path))

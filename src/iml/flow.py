@@ -41,7 +41,14 @@ from iml.runtime.names import PIPELINE, model_module
 
 # Seconds kept back from the budget for selection and the report after training.
 FINISH_RESERVE_S = 4.0
-VERIFY_SHARE = 0.25  # at most this share of the budget on sample verification runs
+# A sample verification run gets this share of the budget as its time limit, within the floor and the cap.
+# Healthy, it fits each candidate once with tiny settings (spaces.SMOKE) and takes a few seconds, mostly
+# starting Python and importing the learners' packages, whatever the limit; the limit is spent only by a
+# defect (a loop, a memory hog filling pages until the memory limit stops it), and the floor keeps a busy
+# machine from calling such a defect, or a slow start, a timeout.
+VERIFY_SHARE = 0.05
+VERIFY_FLOOR_S = 20.0
+VERIFY_CAP_S = 60.0
 
 
 class RunOutcome(BaseModel):
@@ -207,7 +214,7 @@ class Run:
     def _verify_once(self, bp: Blueprint, label: str) -> list[Diagnosis]:
         attempt = self.folder.new_attempt(label)
         verify_dir = attempt / "verify"
-        budget = max(20.0, min(120.0, self.options.time_budget * VERIFY_SHARE))
+        budget = max(VERIFY_FLOOR_S, min(VERIFY_CAP_S, self.options.time_budget * VERIFY_SHARE))
         # Loading an encoder costs the sample run nearly what it costs the full run: give it that time too.
         loading = sum(bp.model.feature_load_seconds.values())
         result = self._sandboxed(attempt, ["--sample-rows", str(self.options.sample_rows),

@@ -29,7 +29,7 @@ class RunOptions(BaseModel):
     ensemble: Literal["auto", "best", "greedy", "average", "stacking"] = "auto"  # average: the old name of greedy
     presets: str = DEFAULT_PRESET  # how much the expert explores: iml.planning.presets.PRESETS
     memory_mb: int | None = None  # per sandboxed execution; default: 75% of the machine
-    sample_rows: int = Field(300, ge=20)
+    sample_rows: int = Field(200, ge=20)  # the verification sample; every class keeps rows in it
     # The LLM brain: "none" (the expert only) or PROVIDER:MODEL (see iml.llm.client.PROVIDERS). No key is stored here.
     llm: str = "none"
     llm_base_url: str | None = None

@@ -144,6 +144,51 @@ def test_text_svd_has_fewer_components_than_rows_and_none_without_a_vocabulary()
     assert empty.pipelines_ == {"t": None} and empty.transform(pd.DataFrame({"t": ["a"]})).shape == (1, 0)
 
 
+def test_text_svd_is_cached_by_content_and_settings() -> None:
+    from iml.runtime.features import text
+
+    text.clear_cache()
+    train = pd.DataFrame({"t": corpus(60)})
+    first = TextSvd(["t"], n_components=5, char_ngrams=True).fit(train)
+    out = first.transform(train)
+    again = TextSvd(["t"], n_components=5, char_ngrams=True).fit(train.copy())  # another feature set, same column
+    assert again.pipelines_["t"] is first.pipelines_["t"]  # fitted once
+    pd.testing.assert_frame_equal(again.transform(train.copy()), out)
+    other = TextSvd(["t"], n_components=4, char_ngrams=True).fit(train)  # other settings: its own fit
+    assert other.pipelines_["t"] is not first.pipelines_["t"] and other.transform(train).shape == (60, 4)
+    changed = TextSvd(["t"], n_components=5, char_ngrams=True).fit(pd.DataFrame({"t": corpus(60, seed=1)}))
+    assert changed.pipelines_["t"] is not first.pipelines_["t"]  # other text: its own fit
+    text.clear_cache()
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(first)).transform(train), out)  # no cache needed
+
+
+def test_text_svd_fits_on_a_document_sample_and_transforms_every_row(monkeypatch) -> None:
+    from iml.runtime.features import text
+
+    text.clear_cache()
+    monkeypatch.setattr(text, "FIT_DOCS", 30)
+    # document i and i + 100 share the word tok<i>: fitted on every row, the vocabulary would hold all 100
+    train = pd.DataFrame({"t": corpus(200) + [f" tok{i % 100}" for i in range(200)]})
+    step = TextSvd(["t"], n_components=5).fit(train)
+    vocabulary = step.pipelines_["t"].steps[0][1].transformer_list[0][1].vocabulary_
+    assert sum(term.startswith("tok") and " " not in term for term in vocabulary) < 30
+    out = step.transform(train)
+    assert out.shape == (200, 5) and np.isfinite(out.to_numpy()).all()
+    assert (np.abs(out.to_numpy()).sum(axis=1) > 0).mean() > 0.9  # rows outside the sample get vectors too
+    # A sample without vocabulary falls back to every document; none at all still gives no columns.
+    sparse = pd.DataFrame({"t": [""] * 195 + ["red cat", "red dog", "red cat", "blue cat", "red"]})
+    assert TextSvd(["t"], n_components=3).fit(sparse).transform(sparse).shape[0] == 200
+    empty = TextSvd(["t"], n_components=3).fit(pd.DataFrame({"t": [""] * 100 + [None] * 100}))
+    assert empty.pipelines_ == {"t": None} and empty.transform(train).shape == (200, 0)
+    text.clear_cache()
+
+
+def test_text_svd_leaves_char_ngrams_out_on_long_texts() -> None:
+    long = pd.DataFrame({"t": [" ".join(corpus(60, seed=i)) for i in range(20)]})
+    step = TextSvd(["t"], n_components=3, char_ngrams=True).fit(long)
+    assert len(step.pipelines_["t"].steps[0][1].transformer_list) == 1
+
+
 # ---------------------------------------------------------------- images
 
 def test_image_features_flag_unreadable_files_with_zeros_and_a_log_line(media, capsys) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import optuna
 import pytest
 
@@ -111,3 +112,26 @@ def test_an_enqueued_portfolio_entry_is_suggested_as_it_is(learner: str) -> None
     for config in spaces.portfolio(learner):
         study.enqueue_trial(config)
     assert [spaces.suggest(learner, study.ask()) for _ in spaces.PORTFOLIO[learner]] == spaces.portfolio(learner)
+
+
+SMOKE_LIMITS = {"lightgbm": "num_boost_round", "xgboost": "n_estimators", "catboost": "iterations",
+                "mlp": "max_epochs"}
+
+
+def test_smoke_settings_name_every_learner() -> None:
+    assert set(spaces.SMOKE) == set(spaces.DEFAULTS)
+    assert set(SMOKE_LIMITS) <= set(spaces.SMOKE)
+
+
+@pytest.mark.parametrize("learner", sorted(SMOKE_LIMITS))
+def test_each_learner_honours_its_smoke_settings_with_a_validation_set(learner: str) -> None:
+    pytest.importorskip({"mlp": "torch"}.get(learner, learner))
+    from iml.runtime.learners import make_learner
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4)).astype(np.float32)
+    y = (X[:, 0] + 0.3 * rng.normal(size=120) > 0).astype(int)
+    model = make_learner(learner, task="binary", n_classes=2, params=dict(spaces.SMOKE[learner]),
+                         early_stopping_rounds=50).fit(X[:80], y[:80], X[80:], y[80:])
+    assert 1 <= model.n_iterations_ <= spaces.SMOKE[learner][SMOKE_LIMITS[learner]]
+    assert model.predict_proba(X).shape == (120, 2)

@@ -261,6 +261,8 @@ class Trainer:
         """Price a fit on the first folds, cross-validate the defaults (and submit them when nothing
         better is saved yet), tune with what the share leaves, cross-validate the tuned params, then
         refit the better of the two on every row."""
+        if self.sampling:
+            return self._smoke(spec, X, others)
         module, folds, y_dev, seed = self.modules.tracks[spec.track], self.folds, self.y_dev, self.config.seed
         # The loss the metric asks for (e.g. L1 for MAE), unless the blueprint fixed the learner's params itself.
         learner, fixed = spec.learner, {**spaces.metric_params(self.objective.metric, spec.learner), **(spec.params or {})}
@@ -357,6 +359,30 @@ class Trainer:
             self.save()
         finally:
             self.results.pop()
+
+    def _smoke(self, spec: CandidateSpec, X, others: list) -> tuple[CandidateResult, int]:
+        """A sample run's candidate: ONE fit on the first split with ``spaces.SMOKE``'s tiny settings.
+
+        It makes the calls the full run makes (the module's Model fitted with a validation set, predictions
+        on the validation rows, the test and the holdout, checked against the contract, and the save),
+        only briefly: no timing probe, no tuning, no other folds.
+        """
+        from .spaces import SMOKE
+        from .validation import predict_checked
+
+        module, (train_idx, valid_idx) = self.modules.tracks[spec.track], self.folds[0]
+        learner, seed = spec.learner, self.config.seed
+        # as the full run's first fit, with SMOKE over the rest (a module's OVERRIDES still win in its Model)
+        params = {**getattr(module, "DEFAULTS", {}).get(learner, {}), **(spec.params or {}), **SMOKE.get(learner, {})}
+        model = module.Model(learner, params, seed=seed, time_limit=max(1.0, self.deadline - time.time()))
+        model.fit(X.iloc[train_idx], self.y_dev[train_idx], X.iloc[valid_idx], self.y_dev[valid_idx])
+        score = self.objective.evaluate(self.y_dev[valid_idx], predict_checked(model, X.iloc[valid_idx],
+                                                                               self.objective))
+        predicted = [predict_checked(model, frame, self.objective) for frame in others]
+        result = CandidateResult(track=spec.track, learner=learner, models=[model], oof=None, test=predicted[0],
+                                 holdout=predicted[1] if len(predicted) > 1 else None, cv_mean=float(score),
+                                 oof_score=float(score), params=params, fold_scores=[float(score)])
+        return result, 0
 
     # ------------------------------------------------------------------ saving
     def save(self) -> None:

@@ -130,6 +130,11 @@ PORTFOLIO: dict[str, list[dict[str, Any]]] = {
         {"max_features": 0.5, "min_samples_leaf": 2},
         {"max_features": 1.0, "min_samples_leaf": 15},
     ],
+    "tabm": [
+        {"lr": 1e-3, "weight_decay": 1e-4, "n_blocks": 3},
+        {"lr": 3e-3, "weight_decay": 1e-3, "dropout": 0.2},
+        {"lr": 5e-4, "weight_decay": 1e-2, "n_blocks": 1, "dropout": 0.0},
+    ],
     "knn": [
         {"n_neighbors": 5, "scaling": "standard"},
         {"n_neighbors": 30},
@@ -211,3 +216,20 @@ METRIC_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
 def metric_params(metric: str, learner: str) -> dict[str, Any]:
     """The parameters ``learner`` needs to optimise ``metric`` (a copy; empty when its default loss serves)."""
     return dict(METRIC_PARAMS.get(metric, {}).get(learner, {}))
+
+
+# A sample (verification) run's settings: ONE fit per candidate on one split, a handful of boosting
+# rounds or epochs, no tuning. It checks that the code runs and keeps its contracts, not how well it learns,
+# so these win over the defaults, a track's params and its OVERRIDES (each learner honours them, with or
+# without a validation set).
+SMOKE: dict[str, dict[str, Any]] = {
+    "lightgbm": {"num_boost_round": 5},
+    "xgboost": {"n_estimators": 5},
+    "catboost": {"iterations": 5},
+    "linear": {},
+    "mlp": {"max_epochs": 2, "patience": 1},
+    "tabm": {"max_epochs": 2, "patience": 1},
+    "random_forest": {"n_estimators": 10},
+    "extra_trees": {"n_estimators": 10},
+    "knn": {},
+}

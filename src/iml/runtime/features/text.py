@@ -2,17 +2,34 @@
 
 The SVD keeps the vocabulary's strongest directions in a few dense columns (``<col>__svd<j>``), which
 tree learners use far better than tens of thousands of sparse ones. Character n-grams help on short,
-misspelled or morphologically rich text, where whole words rarely repeat.
+misspelled or morphologically rich text, where whole words rarely repeat; on long texts words repeat
+enough, and character n-grams would cost most of the time, so they are left out there.
+
+At scale the vocabulary and the SVD are learnt on a row sample of at most ``FIT_DOCS`` documents
+(the strongest directions of a vocabulary show in a few thousand documents), then every row is
+transformed; and within one process a column's fitted TF-IDF/SVD and its transforms are cached by the
+column's content and the settings, so feature sets that read a column the same way compute it once.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .base import Columns, Extractor
+
+FIT_DOCS = 4000  # documents the vocabulary and the SVD are learnt on; every row is transformed
+LONG_TEXT_CHARS = 300  # median document length above which character n-grams are left out
+SVD_ITERATIONS = 3  # randomized SVD power iterations (sklearn's default is 5)
+CACHE_ENTRIES = 32  # fitted pipelines and transforms kept per process, the oldest dropped first ...
+CACHE_BYTES = 512 * 2**20  # ... and while the transforms kept take more memory than this
+
+_CACHE: OrderedDict[tuple, object] = OrderedDict()  # (kind, key...) -> fitted pipeline or reduced matrix
 
 
 def documents(text: pd.Series) -> pd.Series:
@@ -47,8 +64,33 @@ class TextStats(Extractor):
         return out
 
 
+def content_key(docs: pd.Series) -> str:
+    """A digest of a column's documents, in order (not its index): equal text, equal key."""
+    hashed = pd.util.hash_pandas_object(docs, index=False).to_numpy()
+    return hashlib.blake2b(hashed.tobytes(), digest_size=16).hexdigest() + f":{len(docs)}"
+
+
+def _cached(key: tuple):
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    return None
+
+
+def _remember(key: tuple, value) -> None:
+    _CACHE[key] = value
+    while len(_CACHE) > 1 and (len(_CACHE) > CACHE_ENTRIES or sum(getattr(v, "nbytes", 0) for v in _CACHE.values())
+                               > CACHE_BYTES):
+        _CACHE.popitem(last=False)
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
 class TextSvd(Extractor):
-    """``<col>__svd<j>``: TF-IDF of word 1-2-grams (plus char 2-5-grams) reduced to ``n_components`` by SVD.
+    """``<col>__svd<j>``: TF-IDF of word 1-2-grams (plus char 2-4-grams on short texts) reduced by SVD
+    to at most ``n_components`` (fewer when the vocabulary or the documents are fewer).
 
     A column whose training text has no usable vocabulary (too few or too short documents) gives no
     SVD columns rather than failing the run; its text statistics still carry what there is.
@@ -62,31 +104,59 @@ class TextSvd(Extractor):
         self.seed = seed
 
     def fit(self, frame: pd.DataFrame, y: object = None) -> TextSvd:
-        self.pipelines_ = {c: self._fit_one(documents(frame[c])) for c in self.columns}
+        self.pipelines_, self.keys_ = {}, {}
+        settings = (self.n_components, self.char_ngrams, self.seed, FIT_DOCS, LONG_TEXT_CHARS, SVD_ITERATIONS)
+        for c in self.columns:
+            docs = documents(frame[c])
+            key = (content_key(docs), *settings)
+            cached = _cached(("fit", *key))
+            pipe = cached[0] if cached is not None else self._fit_one(docs)
+            if cached is None:
+                _remember(("fit", *key), (pipe,))
+            self.pipelines_[c], self.keys_[c] = pipe, key
         return self
 
-    def _fit_one(self, docs: pd.Series):
+    def _fit_one(self, docs: pd.Series, max_docs: int | None = None):
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import make_pipeline, make_union
 
-        parts = [TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=20000, sublinear_tf=True)]
-        if self.char_ngrams:
-            parts.append(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, max_features=30000,
-                                         sublinear_tf=True))
-        n_components = max(1, min(self.n_components, len(docs) - 1))  # SVD needs fewer components than rows
-        pipe = make_pipeline(make_union(*parts), TruncatedSVD(n_components=n_components, random_state=self.seed))
+        sample, max_docs = docs, FIT_DOCS if max_docs is None else max_docs
+        if len(docs) > max_docs:
+            rows = np.sort(np.random.default_rng(self.seed).choice(len(docs), max_docs, replace=False))
+            sample = docs.iloc[rows]
+        parts = [TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=20000, sublinear_tf=True,
+                                 dtype=np.float32)]
+        if self.char_ngrams and docs.str.len().median() <= LONG_TEXT_CHARS:
+            parts.append(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=3, max_features=20000,
+                                         sublinear_tf=True, dtype=np.float32))
+        union = make_union(*parts)
         try:
-            pipe.fit(docs)
+            tfidf = union.fit_transform(sample)
         except ValueError:  # empty vocabulary: too few or too short documents
+            # the sample had none (a column of mostly empty cells): learn it on every document
+            return None if len(sample) == len(docs) else self._fit_one(docs, len(docs))
+        # SVD needs fewer components than rows and than features
+        n_components = min(self.n_components, tfidf.shape[0] - 1, tfidf.shape[1] - 1)
+        if n_components < 1:
             return None
-        return pipe
+        svd = TruncatedSVD(n_components=n_components, algorithm="randomized", n_iter=SVD_ITERATIONS,
+                           random_state=self.seed).fit(tfidf)
+        return make_pipeline(union, svd)
 
     def extract(self, frame: pd.DataFrame) -> Columns:
         check_is_fitted(self, "pipelines_")
         out: Columns = {}
         for c, pipe in self.pipelines_.items():
-            if pipe is not None:
-                reduced = pipe.transform(documents(frame[c]))
-                out.update({f"{c}__svd{j}": reduced[:, j] for j in range(reduced.shape[1])})
+            if pipe is None:
+                continue
+            docs = documents(frame[c])
+            fitted = getattr(self, "keys_", {}).get(c)  # None: pickled before the cache existed
+            key = None if fitted is None else ("transform", *fitted, content_key(docs))
+            reduced = None if key is None else _cached(key)
+            if reduced is None:
+                reduced = pipe.transform(docs)
+                if key is not None:
+                    _remember(key, reduced)
+            out.update({f"{c}__svd{j}": reduced[:, j] for j in range(reduced.shape[1])})
         return out

@@ -49,6 +49,7 @@ class TabMLearner(Learner):
     """
 
     name = "tabm"
+    rounds_param = "max_epochs"
 
     # -- input layout ------------------------------------------------------------------
     def _layout(self, X) -> None:
@@ -107,6 +108,7 @@ class TabMLearner(Learner):
         torch.set_num_threads(self.n_jobs_)
         self.device_ = "cuda" if torch.cuda.is_available() else "cpu"
         max_epochs, patience = int(params.get("max_epochs", MAX_EPOCHS)), int(params.get("patience", PATIENCE))
+        validated = valid is not None
         if valid is None and len(y) >= 200:  # hold a few rows out: the training loss only ever falls
             order = np.random.default_rng(self.seed).permutation(len(y))
             cut = int(len(y) * HOLDOUT)
@@ -142,7 +144,7 @@ class TabMLearner(Learner):
         optimizer = torch.optim.AdamW(net.parameters(), lr=float(params["lr"]),
                                       weight_decay=float(params["weight_decay"]))
         batch = int(params.get("batch_size") or batch_size(len(y)))
-        best, best_state, waited, epochs = math.inf, None, 0, 0
+        best, best_state, waited, epochs, best_epoch = math.inf, None, 0, 0, 0
         generator = torch.Generator().manual_seed(self.seed)
         for epochs in range(1, max_epochs + 1):
             net.train()
@@ -162,7 +164,7 @@ class TabMLearner(Learner):
                 optimizer.step()
             current = self._monitor_loss(monitor)
             if current < best - 1e-5:
-                best, waited = current, 0
+                best, waited, best_epoch = current, 0, epochs
                 best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
             else:
                 waited += 1
@@ -173,6 +175,8 @@ class TabMLearner(Learner):
         net.eval()
         self.best_loss_ = best
         self.n_iterations_ = epochs
+        if validated:
+            self.best_iterations_ = max(1, best_epoch)
 
     def _monitor_loss(self, tensors) -> float:
         """The ensemble's loss: mean squared error of the heads' mean, or log loss of their mean probability."""
