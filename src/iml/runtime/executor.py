@@ -22,6 +22,51 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 GRACE_S = 2.0  # past a job's deadline before it is killed: a fit stopping at its own limit needs a moment
+_IN_WORKER = False
+
+
+def in_worker() -> bool:
+    """Whether this process is a worker (whose results travel back pickled)."""
+    return _IN_WORKER
+
+
+class Pickled:
+    """A fitted model as its pickle, as a worker sends it back.
+
+    The parent never unpickles it: loading a LightGBM booster starts OpenMP's thread pool, and a
+    process forked after that hangs the first time its own LightGBM uses OpenMP. ``dump`` writes it
+    into a file as the model itself, and it still predicts (unpickled on first use) where a caller
+    asks it to.
+    """
+
+    def __init__(self, model: Any):
+        self.blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def load(self) -> Any:
+        if "_model" not in self.__dict__:
+            self.__dict__["_model"] = pickle.loads(self.blob)
+        return self.__dict__["_model"]
+
+    def __getstate__(self) -> dict:
+        return {"blob": self.blob}
+
+    def predict(self, X):
+        return self.load().predict(X)
+
+    def predict_proba(self, X):
+        return self.load().predict_proba(X)
+
+
+class _ModelPickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        if isinstance(obj, Pickled):  # the model's own pickle, inline: the file loads as the model
+            return pickle.loads, (obj.blob,)
+        return NotImplemented
+
+
+def dump(obj: Any, fh) -> None:
+    """``pickle.dump`` that writes each Pickled model as the model itself."""
+    _ModelPickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
 
 
 class JobTimeout(TimeoutError):
@@ -64,8 +109,8 @@ class Job:
     value: Any = None
     error: BaseException | None = None
     seconds: float = 0.0
-    _process: Any = None
-    _conn: Any = None
+    process: Any = None
+    conn: Any = None
 
     def result(self) -> Any:
         if not self.done:
@@ -124,7 +169,7 @@ class Workers:
         process = mp.get_context("fork").Process(target=_work, args=(fn, child_conn), daemon=True)
         process.start()
         child_conn.close()
-        job._process, job._conn = process, parent_conn
+        job.process, job.conn = process, parent_conn
         self._running.append(job)
         return job
 
@@ -136,14 +181,14 @@ class Workers:
             finished = [j for j in jobs if j.done]
             if finished:
                 return finished
-            running = [j for j in jobs if j._conn is not None]
+            running = [j for j in jobs if j.conn is not None]
             if not running:
                 return []
             now = time.time()
             timeout = max(0.0, min(j.deadline + GRACE_S for j in running) - now)
-            ready = wait_ready([j._conn for j in running], timeout=timeout)
+            ready = wait_ready([j.conn for j in running], timeout=timeout)
             for job in running:
-                if job._conn in ready:
+                if job.conn in ready:
                     self._collect(job)
                 elif time.time() > job.deadline + GRACE_S:
                     self._kill(job, JobTimeout(f"killed after {time.time() - job.started:.0f}s: past its time "
@@ -151,15 +196,15 @@ class Workers:
 
     def _collect(self, job: Job) -> None:
         try:
-            ok, payload = pickle.loads(job._conn.recv_bytes())
+            ok, payload = pickle.loads(job.conn.recv_bytes())
         except (EOFError, OSError):
-            job._process.join(1.0)
-            code = job._process.exitcode
+            job.process.join(1.0)
+            code = job.process.exitcode
             self._finish(job, False, WorkerDied(f"the worker process ended without a result (exit code {code}"
                                                 f"{', killed by ' + signal.Signals(-code).name if code and code < 0 else ''}"
                                                 "); most often it ran out of memory"))
             return
-        job._process.join(5.0)
+        job.process.join(5.0)
         if ok:
             self._finish(job, True, payload)
         else:
@@ -168,14 +213,14 @@ class Workers:
             self._finish(job, False, exc)
 
     def _kill(self, job: Job, error: BaseException) -> None:
-        if job._process.is_alive():
-            job._process.kill()
-        job._process.join(5.0)
+        if job.process.is_alive():
+            job.process.kill()
+        job.process.join(5.0)
         self._finish(job, False, error)
 
     def _finish(self, job: Job, ok: bool, payload: Any) -> None:
-        job._conn.close()
-        job._conn = None
+        job.conn.close()
+        job.conn = None
         job.done, job.ok, job.seconds = True, ok, time.time() - job.started
         if ok:
             job.value = payload
@@ -195,6 +240,8 @@ class Workers:
 
 def _work(fn: Callable[[], Any], conn) -> None:
     """The worker: run the job, send (True, value) or (False, (exception, traceback text)), exit."""
+    global _IN_WORKER
+    _IN_WORKER = True
     _single_thread()
     try:
         payload = (True, fn())
@@ -219,6 +266,13 @@ def _single_thread() -> None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
     import sys
+
+    try:  # the thread pools the parent already started (BLAS's, OpenMP's) ignore the variables above
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:
+        pass
 
     if "torch" in sys.modules:
         try:

@@ -25,13 +25,13 @@ from . import spaces
 from .config import CandidateSpec, PipelineConfig
 from .fitted import FittedPipeline, Member
 from .folds import make_folds, sample_rows, split_holdout
-from .executor import InProcess, Workers
+from .executor import InProcess, Workers, dump
 from .floor import floor_result
+from .learners import preload
 from .selection import CandidateResult, Selection, choose_ensemble, combine
 from .submission import format_submission
 from .tuning import tune
-from .validation import (cross_validate, early_stops, fit_folds, fit_predict, kill_deadline,
-                         refit_params)
+from .validation import cross_validate, fit_folds, fit_predict, kill_deadline, refit_params
 
 SAVE_RESERVE_S = 2.0  # kept back from the budget for the last save, corrected once a save is timed
 
@@ -266,6 +266,7 @@ class Trainer:
         module, folds, y_dev, seed = self.modules.tracks[spec.track], self.folds, self.y_dev, self.config.seed
         # The loss the metric asks for (e.g. L1 for MAE), unless the blueprint fixed the learner's params itself.
         learner, fixed = spec.learner, {**spaces.metric_params(self.objective.metric, spec.learner), **(spec.params or {})}
+        preload(learner)
         workers = self.executor.workers
         n_jobs = 1 if workers > 1 else None  # the workers share the cores; one alone may use them all
         waves = math.ceil(len(folds) / workers)
@@ -275,7 +276,7 @@ class Trainer:
                           self.objective, time.time() + fit_limit, self.deadline, seed, self.executor,
                           n_jobs=n_jobs)
         fit_seconds = max(f.seconds for f in probe.values())
-        stopping = early_stops(probe[0].model)
+        stopping = probe[0].early_stops
         if not stopping:  # its probe fitted on fewer rows than its folds have: price only, not reused
             probe = {}
         cv_cost = fit_seconds * math.ceil((len(folds) - len(probe)) / workers)
@@ -325,7 +326,8 @@ class Trainer:
                                oof=cv.oof if complete else None, test=cv.others[0],
                                holdout=cv.others[1] if len(cv.others) > 1 else None, cv_mean=cv_mean,
                                oof_score=self.objective.evaluate(self.y_dev, cv.oof) if complete else cv_mean,
-                               params=params, fold_scores=cv.fold_scores, best_iterations=cv.best_iterations)
+                               params=params, fold_scores=cv.fold_scores, best_iterations=cv.best_iterations,
+                               rounds_param=cv.rounds_param)
 
     def _refit(self, result: CandidateResult, module, X, others: list, cost: float, n_jobs: int | None) -> None:
         """The candidate's final model: one fit on every row, development and holdout (the holdout has
@@ -338,7 +340,7 @@ class Trainer:
         if len(self.hold):
             X_all = pd.concat([X, others[1]], ignore_index=True)
             y_all = np.concatenate([self.y_dev, self.y_hold])
-        params = refit_params(result.params, result.models[0], result.best_iterations)
+        params = refit_params(result.params, result.rounds_param, result.best_iterations)
         limit = max(1.0, cost)
         job = self.executor.submit(
             lambda: fit_predict(self.modules.tracks[result.track], result.learner, params, X_all, y_all, None, None,
@@ -417,7 +419,7 @@ class Trainer:
                      "holdout_score": holdout}
         out = Path(self.args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        staged = [(out.with_suffix(".tmp"), out)]
+        staged = [(out.with_name(out.name + ".tmp"), out)]
         submission.to_csv(staged[0][0], index=False)
         if self.args.model_dir:
             model_dir = Path(self.args.model_dir)
@@ -429,7 +431,7 @@ class Trainer:
                                     {k: v[0] for k, v in self.features.items() if k in needed}, members,
                                     chosen.stacker, rule=chosen.rule)
             with open(model_dir / "pipeline.pkl.tmp", "wb") as fh:
-                pickle.dump(fitted, fh)
+                dump(fitted, fh)  # the workers' models as themselves, never unpickled here
             staged.append((model_dir / "pipeline.pkl.tmp", model_dir / "pipeline.pkl"))
         if self.args.oof_dir:
             oof_dir = Path(self.args.oof_dir)
@@ -451,10 +453,10 @@ class Trainer:
                   "seconds": round(time.time() - self.started, 2), "metric": self.objective.metric,
                   "greater_is_better": self.objective.greater_is_better}
         path = Path(self.args.report)
-        path.with_suffix(".tmp").write_text(json.dumps(report, indent=2, default=float))
+        path.with_name(path.name + ".tmp").write_text(json.dumps(report, indent=2, default=float))
         if commit:
-            path.with_suffix(".tmp").replace(path)
-        return path.with_suffix(".tmp"), path
+            path.with_name(path.name + ".tmp").replace(path)
+        return path.with_name(path.name + ".tmp"), path
 
 
 def dump_features(folder: Path, name: str, X, X_test, n_train: int, n_test: int) -> None:

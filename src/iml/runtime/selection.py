@@ -34,6 +34,7 @@ class CandidateResult:
     fold_scores: list[float] = field(default_factory=list)
     best_iterations: list[int] = field(default_factory=list)  # the rounds early stopping chose per fold
     refit: bool = False  # models is one model fitted on every row (else the fold models)
+    rounds_param: str | None = "unknown"  # the learner's parameter for its rounds (validation.rounds_param)
 
     @property
     def name(self) -> str:

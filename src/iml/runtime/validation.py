@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .executor import InProcess, Job
+from .executor import InProcess, Job, Pickled, in_worker
 from .folds import inner_split
 from .objective import Objective
 
@@ -45,9 +45,9 @@ def estimator_of(model: Any) -> Any:
     return getattr(model, "estimator_", model)
 
 
-def early_stops(model: Any) -> bool:
-    """Whether a model uses its validation rows (a module of unknown make is assumed to)."""
-    return getattr(estimator_of(model), "rounds_param", "unknown") is not None
+def rounds_param(model: Any) -> str | None:
+    """The parameter fixing a model's rounds or epochs; "unknown" for a module of another make."""
+    return getattr(estimator_of(model), "rounds_param", "unknown")
 
 
 def make_model(module: ModuleType, learner: str, params: dict, seed: int, time_limit: float | None,
@@ -68,6 +68,12 @@ class Fit:
     others: list[np.ndarray]  # predictions on each frame of X_others
     best_iterations: int | None
     seconds: float
+    rounds_param: str | None = "unknown"  # see rounds_param(); None: it never stops early
+
+    @property
+    def early_stops(self) -> bool:
+        """Whether the model uses its validation rows (a module of unknown make is assumed to)."""
+        return self.rounds_param is not None
 
 
 def fit_predict(module: ModuleType, learner: str, params: dict, X, y: np.ndarray, fit_rows, stop_rows, score_rows,
@@ -85,7 +91,11 @@ def fit_predict(module: ModuleType, learner: str, params: dict, X, y: np.ndarray
     seconds = time.time() - began
     valid = None if score_rows is None else predict_checked(model, X.iloc[score_rows], objective)
     others = [predict_checked(model, frame, objective) for frame in X_others]
-    return Fit(model, valid, others, getattr(estimator_of(model), "best_iterations_", None), seconds)
+    best = getattr(estimator_of(model), "best_iterations_", None)
+    param = rounds_param(model)
+    if in_worker():
+        model = Pickled(model)
+    return Fit(model, valid, others, best, seconds, param)
 
 
 def fold_rows(train_idx: np.ndarray, y: np.ndarray, seed: int, classification: bool,
@@ -111,6 +121,7 @@ class CVResult:
     fold_scores: list[float] = field(default_factory=list)
     best_iterations: list[int] = field(default_factory=list)
     fit_seconds: list[float] = field(default_factory=list)
+    rounds_param: str | None = "unknown"
 
     @property
     def complete(self) -> bool:
@@ -189,12 +200,12 @@ def cross_validate(module: ModuleType, learner: str, params: dict, X, y: np.ndar
     return CVResult(oof, others, [fits[k].model for k in order],
                     [objective.evaluate(y[folds[k][1]], fits[k].valid) for k in order],
                     [fits[k].best_iterations for k in order if fits[k].best_iterations],
-                    [fits[k].seconds for k in order])
+                    [fits[k].seconds for k in order], fits[order[0]].rounds_param)
 
 
-def refit_params(params: dict, model: Any, best_iterations: Sequence[int]) -> dict:
-    """The params of a refit on all rows: as many rounds as early stopping chose on the folds, a few more."""
-    rounds_param = getattr(estimator_of(model), "rounds_param", None)
-    if not rounds_param or not best_iterations:
+def refit_params(params: dict, param: str | None, best_iterations: Sequence[int]) -> dict:
+    """The params of a refit on all rows: as many rounds as early stopping chose on the folds, a few more.
+    ``param``: the learner's rounds parameter (see rounds_param)."""
+    if not param or param == "unknown" or not best_iterations:
         return dict(params)
-    return {**params, rounds_param: max(1, int(round(np.mean(best_iterations) * REFIT_ROUNDS_SCALE)))}
+    return {**params, param: max(1, int(round(np.mean(best_iterations) * REFIT_ROUNDS_SCALE)))}

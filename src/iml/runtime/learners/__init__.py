@@ -34,9 +34,33 @@ def learner_class(name: str) -> type[Learner]:
     return getattr(import_module(f".{module}", __name__), cls)
 
 
+# What a learner's fit imports: preloaded once in the parent, so forked workers start with it.
+PRELOAD: dict[str, tuple[str, ...]] = {
+    "lightgbm": ("lightgbm",), "xgboost": ("xgboost",), "catboost": ("catboost",),
+    "linear": ("sklearn.linear_model", "sklearn.preprocessing", "sklearn.pipeline"),
+    "random_forest": ("sklearn.ensemble",), "extra_trees": ("sklearn.ensemble",),
+    "knn": ("sklearn.neighbors", "sklearn.preprocessing"),
+    # PyTorch imports its compiler on the first optimizer step: seconds in every process otherwise.
+    "mlp": ("torch", "torch._dynamo"), "tabm": ("torch", "tabm", "rtdl_num_embeddings", "torch._dynamo"),
+}
+
+
+def preload(name: str) -> None:
+    """Import a learner's module and the packages its fit needs here, once, so the forked workers that
+    fit it start with them (importing LightGBM or PyTorch in every worker costs each fit a second or more)."""
+    if name not in REGISTRY:
+        return
+    learner_class(name)
+    for module in PRELOAD.get(name, ()):
+        try:
+            import_module(module)
+        except Exception:  # a missing package fails the fit itself, with its own message
+            pass
+
+
 def make_learner(name: str, **kwargs: Any) -> Learner:
     """An unfitted estimator of the named learner; ``kwargs`` are its constructor's (see base.Learner)."""
     return learner_class(name)(**kwargs)
 
 
-__all__ = ["REGISTRY", "Learner", "learner_class", "make_learner"]
+__all__ = ["PRELOAD", "REGISTRY", "Learner", "learner_class", "make_learner", "preload"]
