@@ -291,7 +291,9 @@ def test_table_text_and_images_joined_by_id_fuse_into_one_model(tmp_path: Path) 
     """PetFinder-like: no path column, images/<PetID>-<k>.jpg, a description, a number and a category."""
     data, run_dir = tmp_path / "data", tmp_path / "run"
     answers = make_pet_task(data)
-    options = RunOptions(data_dir=str(data), run_dir=str(run_dir), time_budget=40, tracks=["traditional"])
+    # a verification sample of every row, so its dumped features hold both broken photos
+    options = RunOptions(data_dir=str(data), run_dir=str(run_dir), time_budget=40, tracks=["traditional"],
+                         sample_rows=1000)
     outcome = Run.start(options, Progress(quiet=True)).execute()
     assert outcome.status == "succeeded"
     bp = json.loads((run_dir / "blueprint.json").read_text())
