@@ -33,6 +33,7 @@ from .submission import format_submission
 from .tuning import tune
 from .validation import cross_validate, fit_folds, fit_predict, kill_deadline, refit_params
 
+MIN_SHARE_S = 3.0  # kept for each later candidate when a share is cut
 SAVE_RESERVE_S = 2.0  # kept back from the budget for the last save, corrected once a save is timed
 
 
@@ -118,6 +119,7 @@ class Trainer:
         if not self.results:
             self._finish_without_result("no candidate succeeded")
             return 1
+        self._write_report(self.selection)  # the leaderboard with the candidates skipped after the last save
         self.events.emit(ev.PipelineFinished(succeeded=len(self.results), seconds=round(time.time() - self.started, 2)))
         return 0
 
@@ -192,9 +194,14 @@ class Trainer:
     # ------------------------------------------------------------------ candidates
     def _run_candidate(self, i: int, spec: CandidateSpec) -> None:
         track, learner = spec.track, spec.learner
+        if not self.sampling:
+            preload(learner)  # its imports (PyTorch: seconds) are the run's cost, not this candidate's share
         remaining = self.deadline - time.time()
         weights_left = sum(c.weight for c in self.config.candidates[i:])
+        # Its weight's part of what is left, leaving each later candidate a few seconds at least.
         share = remaining * spec.weight / weights_left
+        share = max(min(share, remaining - MIN_SHARE_S * (len(self.config.candidates) - i - 1)),
+                    min(share, MIN_SHARE_S))
         row = {"track": track, "model": learner, "status": "ok", "cv_mean": None, "cv_std": None, "holdout": None,
                "seconds": 0.0, "trials": 0, "params": {}, "error": ""}
         t0 = time.time()
@@ -266,7 +273,6 @@ class Trainer:
         module, folds, y_dev, seed = self.modules.tracks[spec.track], self.folds, self.y_dev, self.config.seed
         # The loss the metric asks for (e.g. L1 for MAE), unless the blueprint fixed the learner's params itself.
         learner, fixed = spec.learner, {**spaces.metric_params(self.objective.metric, spec.learner), **(spec.params or {})}
-        preload(learner)
         workers = self.executor.workers
         n_jobs = 1 if workers > 1 else None  # the workers share the cores; one alone may use them all
         waves = math.ceil(len(folds) / workers)
