@@ -262,7 +262,7 @@ class Trainer:
                                                 traceback=traceback.format_exc()))
             if self.results:
                 self.save()
-        self.deadline = min(self.deadline, self.run_deadline - 2.0 * (time.time() - saving) - 1.0)
+        self.deadline = min(self.deadline, self.run_deadline - 3.0 * (time.time() - saving) - 1.0)
 
     def _validate(self, spec: CandidateSpec, X, others: list, share: float, t0: float) -> tuple[CandidateResult, int]:
         """Price a fit on the first folds, cross-validate the defaults (and submit them when nothing

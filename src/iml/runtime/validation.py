@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .executor import InProcess, Job, Pickled, in_worker
+from .executor import GRACE_S, InProcess, Job, Pickled, in_worker
 from .folds import inner_split
 from .objective import Objective
 
@@ -108,7 +108,8 @@ def fold_rows(train_idx: np.ndarray, y: np.ndarray, seed: int, classification: b
 
 def kill_deadline(limit: float, hard_deadline: float) -> float:
     """When a job with a time limit of ``limit`` seconds, starting now, is killed."""
-    return min(hard_deadline, time.time() + max(KILL_FACTOR * limit + 1.0, KILL_FLOOR_S))
+    # The executor's grace comes on top of the deadline: keep it inside the run's hard deadline.
+    return min(hard_deadline - GRACE_S, time.time() + max(KILL_FACTOR * limit + 1.0, KILL_FLOOR_S))
 
 
 @dataclass
