@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from iml.distribution import install_hint
 from iml.errors import DataError
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
@@ -26,7 +27,7 @@ def read_table(path: str | Path, nrows: int | None = None) -> pd.DataFrame:
             frame = pd.read_csv(path, sep=sep, nrows=nrows, low_memory=False)
     except ImportError as exc:
         raise DataError(f"{path.name} needs an optional package to be read: {exc}",
-                        hint="pip install pyarrow, or provide the table as CSV") from exc
+                        hint=f"{install_hint('parquet')}, or provide the table as CSV") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError) as exc:
         raise DataError(
             f"{path.name} could not be read as a table: {str(exc).splitlines()[0]}",

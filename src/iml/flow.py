@@ -74,6 +74,7 @@ class Run:
         self.variant = variants.of(options.variant)
         self.brains = llm_mode.connect(folder, options)  # None in expert mode (--llm none)
         self.ctx = AgentContext(folder, options, self.variant, progress, self.brains)
+        progress.watch(folder, options.time_budget, self.summary.metric)
 
     # ---------------------------------------------------------------- entry points
     @classmethod

@@ -11,6 +11,7 @@ import re
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from pydantic import BaseModel, ValidationError
 
@@ -38,6 +39,8 @@ class RunFolder:
     def __init__(self, path: Path):
         # Absolute: generated code runs with its attempt folder as cwd, so relative paths would break.
         self.path = Path(path).resolve()
+        # Called with each journal record as it is written (the terminal's progress view listens here).
+        self.listeners: list[Callable[[dict], None]] = []
 
     # -- creation ---------------------------------------------------------------------
     @classmethod
@@ -99,6 +102,8 @@ class RunFolder:
         record = {"time": round(time.time(), 3), "event": kind, **fields}
         with open(self.path / "events.jsonl", "a") as fh:
             fh.write(json.dumps(record, default=str) + "\n")
+        for listener in self.listeners:
+            listener(record)
 
     def events(self) -> list[dict]:
         path = self.path / "events.jsonl"

@@ -22,6 +22,7 @@ from typing import Callable
 
 from pydantic import BaseModel, ValidationError
 
+from iml.distribution import install_hint
 from iml.errors import IMLError
 
 
@@ -32,17 +33,24 @@ class Provider:
     key_env: str | None  # environment variable holding the key
     key_required: bool  # hosted services refuse calls without one; local servers do not care
     protocol: str = "openai"  # "openai": chat completions via the openai SDK; "anthropic": Messages API via its SDK
+    # The SDK's own variable for another endpoint (a proxy, a gateway): users set it once for every tool.
+    base_url_env: str | None = None
+
+    def user_base_url(self, explicit: str | None = None) -> str | None:
+        """The endpoint the user chose: --llm-base-url, else the SDK's variable; None means the provider's own."""
+        return explicit or (os.environ.get(self.base_url_env) if self.base_url_env else None) or None
 
 
 PROVIDERS: dict[str, Provider] = {
-    "openai": Provider("https://api.openai.com/v1", "OPENAI_API_KEY", True),
+    "openai": Provider("https://api.openai.com/v1", "OPENAI_API_KEY", True, base_url_env="OPENAI_BASE_URL"),
     "gemini": Provider("https://generativelanguage.googleapis.com/v1beta/openai/", "GEMINI_API_KEY", True),
     "openrouter": Provider("https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", True),
     "ollama": Provider("http://localhost:11434/v1", "OLLAMA_API_KEY", False),
     "vllm": Provider("http://localhost:8000/v1", "VLLM_API_KEY", False),
     "llamacpp": Provider("http://localhost:8080/v1", "LLAMACPP_API_KEY", False),
     "lmstudio": Provider("http://localhost:1234/v1", "LMSTUDIO_API_KEY", False),
-    "anthropic": Provider("https://api.anthropic.com", "ANTHROPIC_API_KEY", True, protocol="anthropic"),
+    "anthropic": Provider("https://api.anthropic.com", "ANTHROPIC_API_KEY", True, protocol="anthropic",
+                          base_url_env="ANTHROPIC_BASE_URL"),
 }
 # SDK module and the iml extra that installs it, per protocol.
 SDKS = {"openai": ("openai", "llm"), "anthropic": ("anthropic", "anthropic")}
@@ -168,9 +176,10 @@ class LLM:
                  seconds_used: float = 0.0, reply_caps: dict[str, int] | None = None):
         self.spec = spec if isinstance(spec, LLMSpec) else LLMSpec.parse(spec)
         provider = PROVIDERS[self.spec.provider]
-        self.base_url = base_url or provider.base_url
+        chosen = provider.user_base_url(base_url)
+        self.base_url = chosen or provider.base_url
         key = os.environ.get(provider.key_env) if provider.key_env else None
-        if provider.key_required and not key and base_url is None:
+        if provider.key_required and not key and chosen is None:
             raise LLMConfigError(f"{self.spec.provider} needs an API key in ${provider.key_env}.",
                                  hint=f"export {provider.key_env}=... (keys are read from the environment only)")
         self.price = price_of(self.spec, load_prices(prices_file))
@@ -195,7 +204,7 @@ class LLM:
             self._sdk = importlib.import_module(module)
         except ImportError:
             raise LLMConfigError(f"the {self.spec.provider} provider needs the `{module}` package, "
-                                 "which is not installed.", hint=f"pip install 'iml[{extra}]'") from None
+                                 "which is not installed.", hint=install_hint(extra)) from None
         # The key goes to the SDK object and nowhere else; local servers accept any placeholder.
         client_cls = self._sdk.Anthropic if self.protocol == "anthropic" else self._sdk.OpenAI
         self._client = client_cls(base_url=self.base_url, api_key=key or "not-needed", max_retries=0,

