@@ -190,3 +190,15 @@ def test_bad_value_from_config_names_its_source(tmp_path: Path) -> None:
     (tmp_path / "iml.toml").write_text("time_budget = -5\n")
     proc = iml_cli("run", tmp_path, cwd=tmp_path)
     assert proc.returncode != 0 and "time_budget (from iml.toml)" in " ".join(proc.stderr.split()), proc.stderr
+
+
+def test_parquet_tables_read_with_the_parquet_extra(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from iml.data_io import read_table
+    from iml.runtime.data import read_table as runtime_read_table
+
+    frame = pd.DataFrame({"id": [1, 2, 3], "city": ["a", "b", None], "y": [0.5, 1.5, 2.5]})
+    frame.to_parquet(tmp_path / "train.parquet")
+    for read in (read_table, runtime_read_table):  # perception's reader and the generated pipeline's
+        pd.testing.assert_frame_equal(read(tmp_path / "train.parquet"), frame)
