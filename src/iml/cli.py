@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -36,13 +37,15 @@ def _finish(outcome) -> None:
         holdout = f", holdout {outcome.holdout_score:.5f}" if outcome.holdout_score is not None else ""
         out.print(f"validation {outcome.metric}: {outcome.cv_score:.5f} (CV){holdout}  "
                   f"model: {' + '.join(outcome.members)}")
-    out.print(f"submission: {outcome.submission}")
+    out.print(f"submission: {outcome.submission}" if outcome.submission else
+              "no submission: the task has no test table (predict new rows with `iml predict`)")
     out.print(f"run folder: {outcome.run_dir}  (report.html, pipeline.py, code/, model/)")
 
 
 @app.command()
 def run(
-    data_dir: Path = typer.Argument(..., help="Task folder: description.md, train/test files, sample_submission.csv."),
+    data_dir: Path = typer.Argument(..., help="Task folder: description.md, train/test files, sample_submission.csv; "
+                                    "or one training table (a file, or a folder with only it) and --target."),
     task: Optional[Path] = typer.Option(None, "--task", help="A file whose text replaces description.md."),
     goal: Optional[str] = typer.Option(None, "--goal", help="Task description as text; replaces description.md."),
     target: Optional[str] = typer.Option(None, "--target", help="Name the target column instead of inferring it."),
@@ -71,8 +74,15 @@ def run(
     llm_prices: Optional[Path] = typer.Option(None, "--llm-prices", help="JSON price table (USD per 1M tokens) "
                                               "merged over the packaged one."),
     quiet: bool = typer.Option(False, "--quiet", help="Only print the result."),
+    metric: Optional[str] = typer.Option(None, "--metric", help="The metric to optimise, instead of inferring it: "
+                                         "auc, logloss, accuracy, balanced_accuracy, f1, f1_macro, precision, "
+                                         "recall, average_precision, mcc, qwk, rmse, rmsle, mae, r2, mape, "
+                                         "pinball_<quantile> (e.g. pinball_0.9)."),
+    problem_type: Optional[str] = typer.Option(None, "--problem-type", help="binary, multiclass or regression, "
+                                               "instead of inferring it."),
+    id_column: Optional[str] = typer.Option(None, "--id", help="The id column, instead of inferring it."),
 ) -> None:
-    """Run the whole flow on a task folder and write a new run folder."""
+    """Run the whole flow on a task folder (or one training table) and write a new run folder."""
     from pydantic import ValidationError
 
     from iml.flow import Run
@@ -95,16 +105,27 @@ def run(
                                  run_dir=str(run_dir) if run_dir else None, time_budget=time_budget, seed=seed,
                                  debug_rounds=debug_rounds, variant=variant, tracks=[t.strip() for t in tracks.split(",") if t.strip()],
                                  ensemble=ensemble, presets=presets, memory_mb=memory_mb, llm=llm, llm_base_url=llm_base_url,
-                                 max_cost=max_cost, llm_prices=str(llm_prices) if llm_prices else None)
+                                 max_cost=max_cost, llm_prices=str(llm_prices) if llm_prices else None,
+                                 metric=metric, problem_type=problem_type, id_column=id_column)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise IMLError(f"invalid option: {problems}", hint="see `iml run --help`") from None
         progress = Progress(quiet=quiet)
+        staged = None
+        if data_dir.is_file():  # one table given as a file: staged alone, so the tables beside it stay out
+            from iml.inputs import stage_tables
+
+            staged = tempfile.TemporaryDirectory(prefix="iml-input-")
+            options = options.model_copy(update={**stage_tables(Path(staged.name), data_dir), "keep_data": True})
         if options.llm != "none":  # checks the spec, key and prices before any run folder exists
             from iml.llm.mode import estimate
 
             progress.info("LLM: " + estimate(options))
-        run_ = Run.start(options, progress)
+        try:
+            run_ = Run.start(options, progress)
+        finally:
+            if staged is not None:  # Run.start copied the staged table into the run folder
+                staged.cleanup()
         progress.info(f"run folder: {run_.folder.path}")
         _finish(run_.execute())
     except IMLError as exc:
@@ -132,12 +153,18 @@ def predict(
     run_dir: Path = typer.Argument(..., help="A finished run folder."),
     input_csv: Path = typer.Argument(..., help="Rows to predict, with the test file's columns."),
     out_path: Path = typer.Option(Path("predictions.csv"), "--out", help="Where to write the predictions."),
+    output: str = typer.Option("submission", "--output", help="submission (the task's format), labels (the "
+                               "predicted label or value per row) or probabilities (one column per class)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out when it exists."),
 ) -> None:
-    """Predict new rows with the fitted pipeline of a run."""
+    """Predict new rows with the fitted pipeline of a run; rows that do not fit the training schema are refused."""
+    from rich.markup import escape
+
     from iml.predicting import predict as predict_rows
 
     try:
-        path = predict_rows(run_dir, input_csv, out_path)
+        path = predict_rows(run_dir, input_csv, out_path, output=output, force=force,
+                            on_note=lambda note: err.print(f"[yellow]note:[/yellow] {escape(note)}"))
         out.print(f"predictions: {path}")
     except IMLError as exc:
         _fail(exc)
