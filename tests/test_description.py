@@ -210,12 +210,14 @@ def test_sample_ids_do_not_match_test(tmp_path):
     assert err.value.hint
 
 
-def test_missing_test_file(tmp_path):
+def test_one_table_needs_its_target_named(tmp_path):
     train, _ = _frames()
-    with pytest.raises(DataError) as err:
+    with pytest.raises(TaskInferenceError) as err:
         analyze_task(_write(tmp_path / "nt", train, None))
     assert "no test table" in err.value.message and "train.csv" in err.value.message
-    assert "test.csv" in err.value.hint
+    assert "--target" in err.value.hint
+    summary = analyze_task(tmp_path / "nt", target=train.columns[-1])
+    assert summary.test_file is None and summary.target == train.columns[-1]
 
 
 def test_missing_train_file(tmp_path):

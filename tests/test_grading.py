@@ -103,13 +103,17 @@ def test_direction_and_normalize():
     assert M.normalize("auc", float("nan")) == 0.0
     assert M.normalize("auc", None) == 0.0
     assert set(M.METRICS) == {
-        "accuracy", "f1_macro", "auc", "auc_columnwise", "logloss", "rmse", "rmsle", "mae", "qwk", "mcc"
+        "accuracy", "f1_macro", "auc", "auc_columnwise", "logloss", "rmse", "rmsle", "mae", "qwk", "mcc",
+        "balanced_accuracy", "precision", "recall", "f1", "average_precision", "r2", "mape", "pinball",
     }
+    assert M.normalize("r2", -0.5) == 0.0 and M.normalize("r2", 0.7) == pytest.approx(0.7)
+    assert M.normalize("mape", 0.1) == pytest.approx(math.exp(-0.1))
+    assert not M.greater_is_better("pinball_0.9") and M.canonical("pinball_0.90") == "pinball_0.9"
 
 
 def test_unknown_metric_lists_known_names():
     with pytest.raises(ValueError, match="known metrics: .*accuracy.*rmsle"):
-        M.score("r2", [1], [1])
+        M.score("smape", [1], [1])
     with pytest.raises(ValueError):
         M.normalize("bogus", 1.0)
 
@@ -360,7 +364,7 @@ def test_duplicate_column_and_unreadable(tmp_path):
 def test_broken_task_folder_raises_data_error(tmp_path):
     with pytest.raises(DataError):
         load_task_facts(tmp_path)
-    (tmp_path / "task.yaml").write_text("id: x\nmetric: r2\nid_column: id\ntarget_columns: [y]\n")
+    (tmp_path / "task.yaml").write_text("id: x\nmetric: smape\nid_column: id\ntarget_columns: [y]\n")
     with pytest.raises(DataError, match="unknown metric"):
         load_task_facts(tmp_path)
 

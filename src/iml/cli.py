@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import tempfile
 from pathlib import Path
 from typing import Optional, get_args
 
@@ -75,7 +76,8 @@ def _finish(outcome) -> None:
         holdout = f", holdout {outcome.holdout_score:.5f}" if outcome.holdout_score is not None else ""
         out.print(f"validation {outcome.metric}: {outcome.cv_score:.5f} (CV){holdout}  "
                   f"model: {' + '.join(outcome.members)}")
-    out.print(f"submission: {outcome.submission}")
+    out.print(f"submission: {outcome.submission}" if outcome.submission else
+              "no submission: the task has no test table (predict new rows with `iml predict`)")
     out.print(f"run folder: {outcome.run_dir}  (report.html, pipeline.py, code/, model/)")
 
 
@@ -107,7 +109,8 @@ def _config_epilog(command) -> str:
 
 def run(
     ctx: typer.Context,
-    data_dir: Path = typer.Argument(..., help="Task folder: description.md, train/test files, sample_submission.csv."),
+    data_dir: Path = typer.Argument(..., help="Task folder: description.md, train/test files, sample_submission.csv; "
+                                    "or one training table (a file, or a folder with only it) and --target."),
     task: Optional[Path] = typer.Option(None, "--task", help="A file whose text replaces description.md."),
     goal: Optional[str] = typer.Option(None, "--goal", help="Task description as text; replaces description.md."),
     target: Optional[str] = typer.Option(None, "--target", help="Name the target column instead of inferring it."),
@@ -145,8 +148,15 @@ def run(
                                               "merged over the packaged one."),
     quiet: bool = QUIET,
     verbose: bool = VERBOSE,
+    metric: Optional[str] = typer.Option(None, "--metric", help="The metric to optimise, instead of inferring it: "
+                                         "auc, logloss, accuracy, balanced_accuracy, f1, f1_macro, precision, "
+                                         "recall, average_precision, mcc, qwk, rmse, rmsle, mae, r2, mape, "
+                                         "pinball_<quantile> (e.g. pinball_0.9)."),
+    problem_type: Optional[str] = typer.Option(None, "--problem-type", metavar="binary|multiclass|regression", help="binary, multiclass or regression, "
+                                               "instead of inferring it."),
+    id_column: Optional[str] = typer.Option(None, "--id", help="The id column, instead of inferring it."),
 ) -> None:
-    """Run the whole flow on a task folder and write a new run folder."""
+    """Run the whole flow on a task folder (or one training table) and write a new run folder."""
     from pydantic import ValidationError
 
     from iml.flow import Run
@@ -180,7 +190,17 @@ def run(
                 from iml.llm.mode import estimate
 
                 progress.info("LLM: " + estimate(options))
-            run_ = Run.start(options, progress)
+            staged = None
+            if data_dir.is_file():  # one table given as a file: staged alone, so the tables beside it stay out
+                from iml.inputs import stage_tables
+
+                staged = tempfile.TemporaryDirectory(prefix="iml-input-")
+                options = options.model_copy(update={**stage_tables(Path(staged.name), data_dir), "keep_data": True})
+            try:
+                run_ = Run.start(options, progress)
+            finally:
+                if staged is not None:  # Run.start copied the staged table into the run folder
+                    staged.cleanup()
             progress.info(f"run folder: {run_.folder.path}")
             outcome = run_.execute()
         _finish(outcome)
@@ -214,15 +234,23 @@ def predict(
     run_dir: Path = typer.Argument(..., help="A finished run folder."),
     input_csv: Path = typer.Argument(..., help="Rows to predict, with the test file's columns."),
     out_path: Path = typer.Option(Path("predictions.csv"), "--out", help="Where to write the predictions."),
+    output: str = typer.Option("submission", "--output", metavar="submission|labels|probabilities",
+                               help="submission (the task's format), labels (the predicted label or value per row) "
+                                    "or probabilities (one column per class)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out when it exists."),
     quiet: bool = QUIET,
     verbose: bool = VERBOSE,
 ) -> None:
-    """Predict new rows with the fitted pipeline of a run (--quiet: nothing on success)."""
+    """Predict new rows with the fitted pipeline of a run; rows that do not fit the training schema are refused
+    (--quiet: nothing on success)."""
+    from rich.markup import escape
+
     from iml.predicting import predict as predict_rows
 
     level = _level(quiet, verbose)
     try:
-        path = predict_rows(run_dir, input_csv, out_path)
+        path = predict_rows(run_dir, input_csv, out_path, output=output, force=force,
+                            on_note=lambda note: err.print(f"[yellow]note:[/yellow] {escape(note)}"))
         if level == "verbose":
             import pandas as pd
 

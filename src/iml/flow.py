@@ -36,6 +36,7 @@ from iml.planning.blueprint import Blueprint
 from iml.progress import Progress
 from iml.runfolder import PHASES, PIPELINE_EVENTS, RunFolder, RunState
 from iml.runtime import events as pev
+from iml.runtime.data import STAND_IN_ROWS
 from iml.runtime.events import EventTail, read_events
 from iml.runtime.names import PIPELINE, model_module
 
@@ -87,6 +88,11 @@ class Run:
         summary = description_analyzer.expert(options)
         folder = RunFolder.create(Path(options.runs_root), summary.name,
                                   Path(options.run_dir) if options.run_dir else None)
+        if options.keep_data:  # the staged tables become the run's own; resume and predict read them there
+            shutil.copytree(data_dir, folder.file("data"))
+            data_dir = folder.file("data")
+            options = options.model_copy(update={"data_dir": str(data_dir), "keep_data": False})
+            summary = summary.model_copy(update={"data_dir": str(data_dir)})
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
         folder.save_state(RunState(data_dir=str(data_dir.resolve()), options=options.model_dump(),
                                    started_at=now, updated_at=now))
@@ -226,13 +232,14 @@ class Run:
         violations = []
         if verify_dir.joinpath("features.json").exists():
             violations += verifier.check_features(bp.contract, verify_dir)
-        n_test = min(self.options.sample_rows, self.profile.n_test_rows)
+        # One table: the stand-in rows are the test the sample run predicts.
+        n_test = min(self.options.sample_rows, self.profile.n_test_rows if self.summary.test_file else STAND_IN_ROWS)
         pipeline_events = read_events(attempt / PIPELINE_EVENTS)
         for done in pipeline_events:
             if isinstance(done, pev.CandidateFinished) and done.predictions_file:
                 violations += verifier.check_predictions(bp.contract, _load(Path(done.predictions_file)), n_test,
                                                          model_module(done.track))
-        if result.returncode == 0:
+        if result.returncode == 0 and self.summary.test_file:
             violations += verifier.check_submission(bp.contract, attempt / "submission.csv", n_test)
         diagnoses = self._blame(diagnose(result, violations, pipeline_events))
         if not verify_dir.joinpath("features.json").exists() and not diagnoses:
@@ -259,7 +266,8 @@ class Run:
                 raise PipelineFailed(f"the full run produced no model (exit {result.returncode}) and the "
                                      f"{self.variant.name} variant neither verifies nor repairs: {what or result.stderr_tail(400).strip()}",
                                      hint=f"see {attempt}/stderr.txt; run with --variant full to verify and repair")
-            if self.deadline - time.monotonic() < 10 and self.folder.file("submission.csv").exists():
+            floor_saved = self.folder.file("submission.csv" if self.summary.test_file else "model/pipeline.pkl")
+            if self.deadline - time.monotonic() < 10 and floor_saved.exists():
                 # No model made it in time, but the floor (class priors or the mean) is a valid submission.
                 self.folder.event("floor_only", source="pipeline", returncode=result.returncode,
                                   timed_out=result.timed_out)
@@ -309,8 +317,8 @@ class Run:
                                        "trials", "error"])
         board["variant"] = self.options.variant  # so leaderboards of ablation runs can be stacked and compared
         board.to_csv(self.folder.file("leaderboard.csv"), index=False)
-        problems = verifier.check_submission(self.blueprint.contract, self.folder.file("submission.csv"),
-                                             self.blueprint.contract.submission.n_rows)
+        problems = [] if not self.summary.test_file else verifier.check_submission(
+            self.blueprint.contract, self.folder.file("submission.csv"), self.blueprint.contract.submission.n_rows)
         if problems:
             raise PipelineFailed("the submission breaks the contract: " + "; ".join(p.message for p in problems))
         self.folder.event("selected", **(report.get("selection") or {}))
@@ -330,7 +338,7 @@ class Run:
         if target.exists():  # the pipeline's own floor, or a model's
             self.folder.event("floor_only", source="pipeline")
             return
-        if not self.folder.file("blueprint.json").exists():
+        if not self.folder.file("blueprint.json").exists() or not self.summary.test_file:
             return
         try:
             write_floor(self.blueprint, self.summary, Path(self.options.data_dir), target)

@@ -89,10 +89,7 @@ class TaskFacts(BaseModel):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, value: str) -> str:
-        value = value.strip().lower()
-        if value not in M.METRICS:
-            raise ValueError(f"unknown metric {value!r}; known metrics: {', '.join(sorted(M.METRICS))}")
-        return value
+        return M.canonical(value)  # a ValueError names the known metrics
 
     @property
     def answer_column(self) -> str:
@@ -213,6 +210,7 @@ def _answer_col(answers: pd.DataFrame, facts: TaskFacts, target: str) -> str:
 
 def _check_values(metric: str, sub: pd.DataFrame, targets: list[str], classes: list[str] | None) -> list[str]:
     problems: list[str] = []
+    metric = M.family(metric)  # pinball_0.9 is checked as pinball
     if metric in M.PROBABILITY_METRICS or metric in M.REGRESSION_METRICS:
         for col in targets:
             raw = sub[col]
@@ -272,10 +270,10 @@ def _compute(facts: TaskFacts, answers: pd.DataFrame, sub: pd.DataFrame, targets
     metric = facts.metric
     id_col = facts.id_column
     sub = sub.set_index(id_col).loc[answers[id_col].tolist()]
-    if metric == "auc":
+    if metric in ("auc", "average_precision"):
         truth_col = _answer_col(answers, facts, targets[0])
         y_true = _truth_binary(answers[truth_col], facts.positive_label)
-        return M.score("auc", y_true, sub[targets[0]].astype(float).to_numpy())
+        return M.score(metric, y_true, sub[targets[0]].astype(float).to_numpy())
     if metric == "auc_columnwise":
         y_true = np.column_stack(
             [_truth_binary(answers[_answer_col(answers, facts, t)], facts.positive_label) for t in targets]
@@ -285,7 +283,7 @@ def _compute(facts: TaskFacts, answers: pd.DataFrame, sub: pd.DataFrame, targets
         onehot = answers[[_answer_col(answers, facts, t) for t in targets]].astype(float).to_numpy()
         y_true = np.argmax(onehot, axis=1)
         return M.score("logloss", y_true, sub[targets].astype(float).to_numpy())
-    if metric in M.REGRESSION_METRICS:
+    if M.family(metric) in M.REGRESSION_METRICS:
         truth_col = _answer_col(answers, facts, targets[0])
         return M.score(metric, answers[truth_col].astype(float).to_numpy(), sub[targets[0]].astype(float).to_numpy())
     # label metrics
@@ -293,7 +291,7 @@ def _compute(facts: TaskFacts, answers: pd.DataFrame, sub: pd.DataFrame, targets
     truth_col = _answer_col(answers, facts, targets[0])
     y_true = answers[truth_col].map(lambda v: _canonical_label(v, allowed)).to_numpy(dtype=object)
     y_pred = sub[targets[0]].map(lambda v: _canonical_label(v, allowed)).to_numpy(dtype=object)
-    return M.score(metric, y_true, y_pred, labels=classes)
+    return M.score(metric, y_true, y_pred, labels=classes, positive_label=facts.positive_label)
 
 
 # ----------------------------------------------------------------------------- grading

@@ -36,6 +36,14 @@ class RunOptions(BaseModel):
     llm_prices: str | None = None  # JSON price table merged over iml/llm/prices.json
     llm_retry_wait: float = Field(1.0, ge=0)  # seconds before the first retry of a failed call; doubles each time
     llm_timeout: float = Field(120.0, gt=0)  # seconds per LLM request
+    # Facts the user gives (--metric, --problem-type, --id): they win over inference, recorded as the user's.
+    metric: str | None = None
+    problem_type: Literal["binary", "multiclass", "regression"] | None = None
+    id_column: str | None = None
+    name: str | None = None  # the task's name; default: its data folder's
+    # Copy data_dir into the run folder (data/) and read it from there: the tables the Python API was given
+    # as DataFrames, or a lone table file, are staged in a temporary folder that does not outlive the call.
+    keep_data: bool = False
 
     @field_validator("presets")
     @classmethod

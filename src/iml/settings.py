@@ -30,7 +30,7 @@ PYPROJECT = "pyproject.toml"
 ENV_PREFIX = "IML_"
 FLAG = "flag"
 # Per run, never a default: the data, its description and the folder a run creates.
-PER_RUN = frozenset({"data_dir", "description", "run_dir"})
+PER_RUN = frozenset({"data_dir", "description", "run_dir", "keep_data"})
 
 
 class Resolved(BaseModel):

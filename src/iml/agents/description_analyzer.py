@@ -15,7 +15,9 @@ NAME = "description_analyzer"
 
 
 def expert(options: RunOptions) -> TaskSummary:
-    return analyze_task(Path(options.data_dir), description=options.description, target=options.target)
+    return analyze_task(Path(options.data_dir), description=options.description, target=options.target,
+                        name=options.name, metric=options.metric, problem_type=options.problem_type,
+                        id_column=options.id_column)
 
 
 def llm(ctx: AgentContext, rules: TaskSummary) -> TaskSummary | None:

@@ -68,7 +68,7 @@ def check_installed(system: str, python: str) -> None:
 def task_type(facts: TaskFacts) -> str:
     if facts.task_type:
         return facts.task_type
-    if facts.metric in M.REGRESSION_METRICS:
+    if M.family(facts.metric) in M.REGRESSION_METRICS:
         return "regression"
     return "binary" if facts.classes and len(facts.classes) == 2 else "multiclass"
 

@@ -54,7 +54,7 @@ def refine_summary(llm: LLM, rules: TaskSummary) -> SummaryRefinement:
     """The rules' summary, the description and the file listing to the LLM; its answer checked against the data."""
     root = Path(rules.data_dir)
     train = read_table(root / rules.train_file)
-    test = read_table(root / rules.test_file, nrows=5)
+    test = read_table(root / rules.test_file, nrows=5) if rules.test_file else train.head(0)  # one table
     sample = read_table(root / rules.sample_submission_file, nrows=5) if rules.sample_submission_file else None
     facts_json = SummaryFacts.model_validate(rules.model_dump(include=set(SummaryFacts.model_fields))) \
         .model_dump_json(indent=1)

@@ -17,7 +17,8 @@ import pandas as pd
 from iml.data_io import TABLE_SUFFIXES, read_table
 from iml.errors import DataError, TaskInferenceError
 from iml.perception.media import MODALITY_EXT, find_joins
-from iml.perception.summary import METRIC_DIRECTIONS, Evidence, MediaRef, SubmissionFormat, TaskSummary, TaskType
+from iml.perception.summary import Evidence, MediaRef, SubmissionFormat, TaskSummary, TaskType
+from iml.runtime import metrics
 
 DESCRIPTION_NAMES = ("description.md", "description.txt", "readme.md", "readme.txt")
 # Ordered so that a longer name wins over its prefix (RMSLE before RMSE, column-wise AUC before AUC).
@@ -33,7 +34,6 @@ METRIC_PATTERNS = [
     ("f1_macro", r"\bf1\b|\bf-?score\b|\bf-measure\b"),
     ("accuracy", r"\baccuracy\b"),
 ]
-REGRESSION_METRICS = {"rmse", "rmsle", "mae"}
 REGRESSION_WORDS = (r"\b(predict|estimate|forecast)\w*\s+(the\s+|a\s+)?(\w+\s+)?(price|value|amount|cost|"
                     r"revenue|sales|count|number|quantity|duration|age)\b|how (much|many)|continuous")
 CLASSIFICATION_WORDS = r"probabilit|\bclass(es|ify|ification)?\b|\bcategor|\bwhich\b|\bwhether\b|\btype of\b"
@@ -42,35 +42,70 @@ ID_NAME = re.compile(r"(^|_)id$|^id_|[a-z]Id$|ID$", re.IGNORECASE)
 
 
 def analyze_task(data_dir, description: str | None = None, name: str | None = None,
-                 target: str | None = None) -> TaskSummary:
-    """Read a task folder and say what the task is; raise DataError/TaskInferenceError with a hint."""
+                 target: str | None = None, *, metric: str | None = None, problem_type: str | None = None,
+                 id_column: str | None = None) -> TaskSummary:
+    """Read a task folder and say what the task is; raise DataError/TaskInferenceError with a hint.
+
+    A folder with a training table only is a task too (no submission is made); the target must then be
+    named, by ``target`` or the description. ``metric``, ``problem_type`` and ``id_column`` are facts the
+    user gives: they win over what the files suggest and are recorded as the user's.
+    """
     root = _check_dir(data_dir)
     train_path, test_path, sample_path = _find_tables(root)
     text = description if description is not None else _read_description(root)
-    train, test = read_table(train_path), read_table(test_path)
+    train = read_table(train_path)
+    # One table: inference reads the training table where it would read the test table (no column is
+    # "missing from test"), so the target has to be named.
+    test = read_table(test_path) if test_path else train
     sample = read_table(sample_path) if sample_path else None
-    if not set(train.columns) & set(test.columns):
+    if test_path and not set(train.columns) & set(test.columns):
         raise DataError(f"{train_path.name} and {test_path.name} share no column.",
                         hint="train and test must describe the same rows with the same feature columns")
+    if test_path is None and not target and not _names_in_text(text, train, test):
+        raise TaskInferenceError(f"{root} holds one table ({train_path.name}), no test table, and nothing "
+                                 "names its target.",
+                                 hint="pass --target COLUMN (iml.fit(train, label=COLUMN)), or add a test table")
     ev: list[Evidence] = []
     sample_id = _id_from_sample(sample, train, test)
     targets, class_cols, named_in_text = _find_targets(train, test, sample, sample_id, text, target, ev)
     if (constant := [t for t in targets if train[t].nunique() < 2]):
         raise DataError(f"target {constant[0]!r} has fewer than 2 distinct values in {train_path.name}: "
                         "nothing to learn.", hint="check the train file, or name the real target with --target")
-    id_col = sample_id or _id_by_name(train, test, targets)
-    _note(ev, "id_column", id_col, "sample_submission" if sample_id else "value_types",
-          "first column of the sample submission, also in test" if sample_id else
-          "a unique-valued column named like an id" if id_col else "no id-like column found")
+    if id_column is not None:
+        if id_column not in train.columns and id_column not in test.columns:
+            raise TaskInferenceError(f"id column {id_column!r} is not a column of the data; available: "
+                                     f"{', '.join(map(str, test.columns))}.", hint="pass one of them with --id")
+        if id_column in targets:
+            raise TaskInferenceError(f"{id_column!r} is the target; it cannot be the id column too.",
+                                     hint="pass another column with --id")
+        id_col = id_column
+        _note(ev, "id_column", id_col, "user", "named by the user")
+    else:
+        id_col = sample_id or _id_by_name(train, test, targets)
+        _note(ev, "id_column", id_col, "sample_submission" if sample_id else "value_types",
+              "first column of the sample submission, also in test" if sample_id else
+              "a unique-valued column named like an id" if id_col else "no id-like column found")
     if sample is not None and id_col in sample.columns and id_col in test.columns:
         _check_sample_ids(sample[id_col], test[id_col], sample_path.name, test_path.name)
 
-    metric, metric_src = _metric_from_text(text)
-    task_type = _task_type(train, targets, class_cols, sample, metric, text, ev)
+    if metric is not None:
+        try:
+            metric, metric_src = metrics.canonical(metric), "given by the user"
+        except ValueError as exc:
+            raise TaskInferenceError(str(exc), hint="pass one of the listed metrics with --metric") from None
+    else:
+        metric, metric_src = _metric_from_text(text)
+    if problem_type is not None:
+        task_type = _user_task_type(problem_type, train[targets[0]], targets, ev)
+    else:
+        task_type = _task_type(train, targets, class_cols, sample, metric, text, ev)
     if metric == "auc" and task_type is TaskType.multilabel:
         metric = "auc_columnwise"  # AUC over several targets is averaged per column
     if metric:
-        _note(ev, "metric", metric, "description", metric_src)
+        user = metric_src == "given by the user"
+        if user:  # a description's metric words are weaker: they stay as they always were
+            _check_metric_fits(metric, task_type)
+        _note(ev, "metric", metric, "user" if user else "description", metric_src)
     else:
         metric = _default_metric(task_type, train[targets[0]], sample, targets, class_cols, ev)
 
@@ -87,10 +122,10 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
     return TaskSummary(
         name=name or _task_name(root), data_dir=str(root), description=text,
         stripped=not named_in_text and metric_src is None,
-        train_file=train_path.name, test_file=test_path.name,
+        train_file=train_path.name, test_file=test_path.name if test_path else None,
         sample_submission_file=sample_path.name if sample_path else None,
         target_columns=targets, id_column=id_col, task_type=task_type, metric=metric,
-        greater_is_better=METRIC_DIRECTIONS[metric], classes=classes, positive_label=positive,
+        greater_is_better=metrics.greater_is_better(metric), classes=classes, positive_label=positive,
         submission=submission, media=_find_media(train, test, root, targets, id_col, ev), evidence=ev,
     )
 
@@ -111,7 +146,8 @@ def _check_dir(data_dir) -> Path:
     return root.resolve()
 
 
-def _find_tables(root: Path) -> tuple[Path, Path, Path | None]:
+def _find_tables(root: Path) -> tuple[Path, Path | None, Path | None]:
+    """(train, test or None, sample submission or None)."""
     tables = [p for p in sorted(root.iterdir()) if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES]
     samples = [p for p in tables if "sample" in p.stem.lower() or "submission" in p.stem.lower()]
     rest = [p for p in tables if p not in samples]
@@ -120,11 +156,15 @@ def _find_tables(root: Path) -> tuple[Path, Path, Path | None]:
         # exact name first, then names starting with it, then any name containing it; shortest wins
         hits = sorted((p for p in rest if role in p.stem.lower()),
                       key=lambda p: (p.stem.lower() != role, not p.stem.lower().startswith(role), len(p.name)))
-        if not hits:
+        found[role] = hits[0] if hits else None
+    if found["train"] is None:
+        others = [p for p in rest if p != found["test"]]
+        if found["test"] is None and len(others) == 1:
+            found["train"] = others[0]  # one table, whatever its name: the training table
+        else:
             listing = ", ".join(p.name for p in sorted(root.iterdir())[:20]) or "nothing"
-            raise DataError(f"no {role} table in {root} (found: {listing}).",
-                            hint=f"add a {role}.csv (or .tsv/.parquet) whose name contains '{role}'")
-        found[role] = hits[0]
+            raise DataError(f"no train table in {root} (found: {listing}).",
+                            hint="add a train.csv (or .tsv/.parquet) whose name contains 'train'")
     sample = sorted(samples, key=lambda p: (p.suffix.lower() != ".csv", len(p.name)))
     return found["train"], found["test"], sample[0] if sample else None
 
@@ -303,6 +343,35 @@ def _task_type(train, targets, class_cols, sample, metric, text, ev) -> TaskType
     return kind
 
 
+def _user_task_type(problem_type: str, y: pd.Series, targets: list[str], ev) -> TaskType:
+    """The problem type the user gave, checked against the target's values."""
+    try:
+        kind = TaskType(problem_type)
+    except ValueError:
+        raise TaskInferenceError(f"unknown problem type {problem_type!r}.",
+                                 hint="pass --problem-type binary, multiclass or regression") from None
+    n = y.dropna().nunique()
+    if kind is TaskType.binary and n != 2:
+        raise TaskInferenceError(f"--problem-type binary, but target {targets[0]!r} has {n} distinct values.",
+                                 hint="pass --problem-type multiclass, or check the target column")
+    if kind is TaskType.regression and not pd.api.types.is_numeric_dtype(y.dropna()):
+        raise TaskInferenceError(f"--problem-type regression, but target {targets[0]!r} is not numeric.",
+                                 hint="pass --problem-type binary or multiclass, or check the target column")
+    _note(ev, "task_type", kind.value, "user", "given by the user")
+    return kind
+
+
+def _check_metric_fits(metric: str, task_type: TaskType) -> None:
+    """A metric for another kind of task (R² of labels, AUC of a multiclass target) cannot be optimised."""
+    regression = metrics.family(metric) in metrics.REGRESSION_METRICS
+    if regression != (task_type is TaskType.regression) or \
+            (metric in metrics.BINARY_METRICS and task_type is not TaskType.binary):
+        kinds = ("binary " if metric in metrics.BINARY_METRICS else "") + \
+            ("regression" if regression else "classification")
+        raise TaskInferenceError(f"metric {metric} scores {kinds} tasks, and this task is {task_type.value}.",
+                                 hint="pass a metric that fits the task with --metric, or set --problem-type")
+
+
 def _discrete_type(y, sample, targets, metric, text, ev) -> TaskType:
     """Few distinct integers (ratings, counts, class codes): the metric, words, sample values decide."""
     n = y.nunique()
@@ -310,7 +379,7 @@ def _discrete_type(y, sample, targets, metric, text, ev) -> TaskType:
     in_sample = sample is not None and targets[0] in sample
     placeholder = pd.to_numeric(sample[targets[0]], errors="coerce").dropna() if in_sample else pd.Series([])
     if metric:
-        regression, source, why = metric in REGRESSION_METRICS, "description", f"the metric is {metric}"
+        regression, source, why = metrics.family(metric) in metrics.REGRESSION_METRICS, "description", f"the metric is {metric}"
     elif reg != cls:
         words = "regression" if reg > cls else "classification"
         regression, source, why = reg > cls, "description", f"the description uses {words} words"
@@ -413,7 +482,7 @@ def _submission(sample, id_col, targets, class_cols, metric, task_type, classes,
         kind = "multilabel_probabilities"
     elif task_type is TaskType.regression:
         kind = "value"
-    elif metric in ("auc", "logloss") or (task_type is TaskType.binary and _probability_like(sample, preds)):
+    elif metric in metrics.PROBABILITY_METRICS or (task_type is TaskType.binary and _probability_like(sample, preds)):
         kind = "probability"  # one column: P(positive_label)
     else:
         kind = "label"

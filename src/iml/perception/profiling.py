@@ -45,7 +45,9 @@ def profile_task(summary: TaskSummary, train: pd.DataFrame | None = None, test: 
     start = time.perf_counter()
     data_dir = Path(summary.data_dir)
     train = read_table(data_dir / summary.train_file) if train is None else train
-    test = read_table(data_dir / summary.test_file) if test is None else test
+    if test is None:  # one table: an empty test frame of its feature columns
+        test = (read_table(data_dir / summary.test_file) if summary.test_file
+                else train.drop(columns=[t for t in summary.target_columns if t in train.columns]).iloc[:0])
     targets = [t for t in summary.target_columns if t in train.columns]
     if not targets:  # fall back to what the files say: in train, not in test
         targets = [c for c in train.columns if c not in test.columns and c != summary.id_column]

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from iml.runtime.metrics import METRICS
+
 
 class TaskType(str, Enum):
     binary = "binary"
@@ -15,19 +17,8 @@ class TaskType(str, Enum):
     multilabel = "multilabel"
 
 
-# Metric name -> greater is better. Names follow TASK_FORMAT.md's metric table.
-METRIC_DIRECTIONS: dict[str, bool] = {
-    "accuracy": True,
-    "f1_macro": True,
-    "auc": True,
-    "auc_columnwise": True,
-    "logloss": False,
-    "rmse": False,
-    "rmsle": False,
-    "mae": False,
-    "qwk": True,
-    "mcc": True,
-}
+# Metric name -> greater is better: a view of the one registry (iml.runtime.metrics.METRICS).
+METRIC_DIRECTIONS: dict[str, bool] = {name: higher for name, (_fn, higher) in METRICS.items()}
 
 
 class Evidence(BaseModel):
@@ -82,7 +73,7 @@ class TaskSummary(BaseModel):
     description: str
     stripped: bool = Field(description="the description gave no task facts; everything was inferred from files")
     train_file: str
-    test_file: str
+    test_file: str | None  # None: one table; the run writes no submission
     sample_submission_file: str | None
     target_columns: list[str]  # names in train.csv
     id_column: str | None

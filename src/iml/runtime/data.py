@@ -20,14 +20,22 @@ import pandas as pd
 MediaJoin = tuple[str, str, Sequence[str], str]
 
 
+# With no test table, the first training rows (target dropped) stand in for it: the predict path then runs
+# and is verified as with a test table, and no submission is written.
+STAND_IN_ROWS = 50
+
+
 @dataclass
 class RawData:
-    """The frames a pipeline starts from; ``y`` is the target of the labelled training rows."""
+    """The frames a pipeline starts from; ``y`` is the target of the labelled training rows.
+
+    ``has_test`` False: there is no test table and ``test`` holds the stand-in rows (STAND_IN_ROWS)."""
 
     train: pd.DataFrame
     test: pd.DataFrame
     test_ids: pd.Series | None
     y: pd.Series
+    has_test: bool = True
 
 
 def media_path(root: Path, value: object, folders: Iterable[str] = (), pattern: str | None = None) -> str | None:
@@ -71,16 +79,20 @@ def read_frame(path: str | Path, image_columns: Sequence[str] = (), audio_column
     return frame
 
 
-def load_task(data_dir: str | Path, train_file: str, test_file: str, target: str, id_column: str | None,
+def load_task(data_dir: str | Path, train_file: str, test_file: str | None, target: str, id_column: str | None,
               read: Callable[[Path], pd.DataFrame] = read_table) -> RawData:
     """Train and test frames read with ``read``; training rows without a target are dropped.
+    No ``test_file``: the stand-in rows are the test (``has_test`` False).
 
     ``read`` is the task module's own ``read_frame`` (its media columns bound), so a person who
     changes how a table is read changes it for training, test and later predictions at once.
     """
     data_dir = Path(data_dir)
     train = read(data_dir / train_file)
-    test = read(data_dir / test_file)
     train = train[train[target].notna()].reset_index(drop=True)
+    if test_file is None:
+        test = train.drop(columns=[target]).head(STAND_IN_ROWS).reset_index(drop=True)
+        return RawData(train=train, test=test, test_ids=None, y=train[target], has_test=False)
+    test = read(data_dir / test_file)
     test_ids = test[id_column] if id_column in test.columns else None
     return RawData(train=train, test=test, test_ids=test_ids, y=train[target])

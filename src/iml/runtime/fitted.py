@@ -71,6 +71,40 @@ class FittedPipeline:
         weights = [getattr(member, "weight", 1.0) for member in self.members]
         return combine(parts, weights, self.stacker, self.objective.classification)
 
+    def labels_of(self, pred: np.ndarray) -> np.ndarray:
+        """The label per row of a prediction matrix (the decision rule's, when adopted), or the value on the
+        target's own scale (regression)."""
+        if not self.objective.classification:
+            return self.objective.decode_values(pred)
+        rule = getattr(self, "rule", None)
+        return self.objective.labels(pred) if rule is None else np.asarray(self.objective.classes)[rule.labels(pred)]
+
+    def predict_labels(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.labels_of(self.predict_matrix(frame))
+
+    def predict_proba(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """One probability column per class, named by the class (as a string), rows as ``frame``'s."""
+        if not self.objective.classification:
+            raise ValueError("a regression pipeline predicts values, not class probabilities")
+        return pd.DataFrame(self.predict_matrix(frame), columns=[str(c) for c in self.objective.classes],
+                            index=frame.index)
+
+    def predict_table(self, frame: pd.DataFrame, output: str = "submission") -> pd.DataFrame:
+        """What ``pipeline.py predict --output`` writes: labels (the id and the target), probabilities (the id
+        and a column per class) or the submission (the task's format)."""
+        if output == "submission":
+            return self.predict_submission(frame)
+        id_column = self.submission.id_column
+        ids = frame[[id_column]].reset_index(drop=True) if id_column and id_column in frame.columns else None
+        if output == "labels":
+            column = self.submission.prediction_columns[0] if not self.submission.class_columns else "label"
+            body = pd.DataFrame({column: self.predict_labels(frame)})
+        elif output == "probabilities":
+            body = self.predict_proba(frame).reset_index(drop=True)
+        else:
+            raise ValueError(f"unknown output {output!r}: labels, probabilities or submission")
+        return body if ids is None else pd.concat([ids, body], axis=1)
+
     def predict_submission(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The submission table for the rows of ``frame`` (ids taken from its id column when it has one)."""
         id_column = self.submission.id_column

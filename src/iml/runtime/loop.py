@@ -132,6 +132,7 @@ class Trainer:
         config, seed = self.config, self.config.seed
         raw = self.modules.preprocess.load(self.args.data)
         frame, test, test_ids = raw.train, raw.test, raw.test_ids
+        self.has_test = getattr(raw, "has_test", True)  # a module's own RawData may predate one-table tasks
         y = self.objective.encode_target(raw.y)
         n_folds = config.n_folds
         if self.sampling:
@@ -410,7 +411,6 @@ class Trainer:
             chosen = Selection([self.floor], None, self.floor.oof_score, "floor")
         classification = objective.classification
         test_pred = combine([m.test for m in chosen.members], chosen.weights, chosen.stacker, classification)
-        submission = format_submission(self.test_ids, test_pred, objective, config.submission, chosen.rule)
         holdout = None
         if len(self.y_hold):
             holdout = decided_score(objective, self.y_hold, combine([m.holdout for m in chosen.members],
@@ -423,10 +423,12 @@ class Trainer:
                      "cv_score": chosen.score, "cv_score_argmax": chosen.score_argmax,
                      "rule": chosen.rule.describe(objective.classes) if chosen.rule is not None else None,
                      "holdout_score": holdout}
-        out = Path(self.args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staged = [(out.with_name(out.name + ".tmp"), out)]
-        submission.to_csv(staged[0][0], index=False)
+        out, staged = Path(self.args.out), []
+        if self.has_test:  # one table: the stand-in rows' predictions only exercise the predict path
+            submission = format_submission(self.test_ids, test_pred, objective, config.submission, chosen.rule)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((out.with_name(out.name + ".tmp"), out))
+            submission.to_csv(staged[0][0], index=False)
         if self.args.model_dir:
             model_dir = Path(self.args.model_dir)
             model_dir.mkdir(parents=True, exist_ok=True)
@@ -449,9 +451,10 @@ class Trainer:
         staged.append(self._write_report(selection, commit=False))
         for tmp, final in staged:
             tmp.replace(final)
-        log(f"saved submission and pipeline: {selection['members']} ({chosen.how}), CV {chosen.score:.5f}")
+        saved = "submission and pipeline" if self.has_test else "pipeline (no test table: no submission)"
+        log(f"saved {saved}: {selection['members']} ({chosen.how}), CV {chosen.score:.5f}")
         self.events.emit(ev.SubmissionSaved(members=selection["members"], how=chosen.how, cv_score=chosen.score,
-                                            holdout_score=holdout, path=str(out)))
+                                            holdout_score=holdout, path=str(out) if self.has_test else ""))
 
     def _write_report(self, selection: dict | None, commit: bool = True) -> tuple[Path, Path]:
         report = {"leaderboard": self.leaderboard, "selection": selection,

@@ -15,19 +15,27 @@ Conventions
 - ``accuracy``, ``f1_macro``, ``qwk``, ``mcc``: label arrays. When one side holds
   strings and the other numbers, both are compared as strings.
 - ``rmsle``: negative predictions are treated as 0; uses ``log1p``.
+- ``average_precision``: as ``auc``.
+- ``precision``, ``recall``, ``f1`` (binary): label arrays, scored for ``positive_label``; without one
+  the labels must read as 0/1 (1 the positive class).
+- ``balanced_accuracy``: label arrays, the mean recall over the classes of y_true.
+- ``r2``, ``mape`` (a fraction, rows whose truth is 0 are skipped), ``pinball_<alpha>``: numbers;
+  ``pinball`` alone is the median's (alpha 0.5), ``pinball_0.9`` the 90th percentile's.
 
 P_norm (``normalize``): ``exp(-score)`` for lower-is-better metrics,
-``(score + 1) / 2`` for ``qwk`` and ``mcc``, the score itself otherwise.
+``(score + 1) / 2`` for ``qwk`` and ``mcc``, the score itself otherwise (``r2`` below 0 gives 0).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import f1_score, matthews_corrcoef, roc_auc_score
+from sklearn.metrics import (average_precision_score, balanced_accuracy_score, f1_score, matthews_corrcoef,
+                             precision_score, r2_score, recall_score, roc_auc_score)
 
 EPS = 1e-15
 
@@ -229,6 +237,71 @@ def mcc(y_true: Any, y_pred: Any, labels: Sequence | None = None) -> float:
     return float(matthews_corrcoef(t, p))
 
 
+def _positive_pair(y_true: Any, y_pred: Any, positive_label: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Binary 0/1 truth and prediction: equal to ``positive_label``, or read as 0/1 without one."""
+    if positive_label is None:
+        t, p = _binary(y_true), _binary(y_pred)
+    else:
+        t, p = _labels_pair(y_true, y_pred)
+        t, p = (_as_str(t) == str(positive_label)).astype(int), (_as_str(p) == str(positive_label)).astype(int)
+    _same_length(t, p)
+    return t, p
+
+
+def balanced_accuracy(y_true: Any, y_pred: Any, labels: Sequence | None = None) -> float:
+    t, p = _labels_pair(y_true, y_pred)
+    return float(balanced_accuracy_score(t, p))
+
+
+def precision(y_true: Any, y_pred: Any, labels: Sequence | None = None, positive_label: str | None = None) -> float:
+    t, p = _positive_pair(y_true, y_pred, positive_label)
+    return float(precision_score(t, p, zero_division=0))
+
+
+def recall(y_true: Any, y_pred: Any, labels: Sequence | None = None, positive_label: str | None = None) -> float:
+    t, p = _positive_pair(y_true, y_pred, positive_label)
+    return float(recall_score(t, p, zero_division=0))
+
+
+def f1(y_true: Any, y_pred: Any, labels: Sequence | None = None, positive_label: str | None = None) -> float:
+    """F1 of the positive class (binary)."""
+    t, p = _positive_pair(y_true, y_pred, positive_label)
+    return float(f1_score(t, p, zero_division=0))
+
+
+def average_precision(y_true: Any, y_pred: Any, labels: Sequence | None = None) -> float:
+    t = _binary(y_true)
+    p = _float(y_pred)
+    _same_length(t, p)
+    if t.sum() == 0:
+        raise ValueError("average_precision is undefined when y_true holds no positive row")
+    return float(average_precision_score(t, p))
+
+
+def r2(y_true: Any, y_pred: Any, labels: Sequence | None = None) -> float:
+    t, p = _float(y_true), _float(y_pred)
+    _same_length(t, p)
+    return float(r2_score(t, p))
+
+
+def mape(y_true: Any, y_pred: Any, labels: Sequence | None = None) -> float:
+    """Mean absolute percentage error as a fraction (0.1 is 10%), over the rows whose truth is not 0."""
+    t, p = _float(y_true), _float(y_pred)
+    _same_length(t, p)
+    keep = t != 0
+    if not keep.any():
+        raise ValueError("mape is undefined when every true value is 0")
+    return float(np.mean(np.abs((t[keep] - p[keep]) / t[keep])))
+
+
+def pinball(y_true: Any, y_pred: Any, labels: Sequence | None = None, alpha: float = 0.5) -> float:
+    """The quantile (pinball) loss of predicting the ``alpha`` quantile."""
+    t, p = _float(y_true), _float(y_pred)
+    _same_length(t, p)
+    diff = t - p
+    return float(np.mean(np.maximum(alpha * diff, (alpha - 1.0) * diff)))
+
+
 # ----------------------------------------------------------------------------- registry
 
 METRICS: dict[str, tuple[Callable[..., float], bool]] = {
@@ -242,25 +315,68 @@ METRICS: dict[str, tuple[Callable[..., float], bool]] = {
     "mae": (mae, False),
     "qwk": (qwk, True),
     "mcc": (mcc, True),
+    "balanced_accuracy": (balanced_accuracy, True),
+    "precision": (precision, True),
+    "recall": (recall, True),
+    "f1": (f1, True),
+    "average_precision": (average_precision, True),
+    "r2": (r2, True),
+    "mape": (mape, False),
+    "pinball": (pinball, False),  # alpha 0.5; pinball_<alpha> for another quantile
 }
 
-LABEL_METRICS = frozenset({"accuracy", "f1_macro", "qwk", "mcc"})
-PROBABILITY_METRICS = frozenset({"auc", "auc_columnwise", "logloss"})
-REGRESSION_METRICS = frozenset({"rmse", "rmsle", "mae"})
+LABEL_METRICS = frozenset({"accuracy", "f1_macro", "qwk", "mcc", "balanced_accuracy", "precision", "recall", "f1"})
+POSITIVE_LABEL_METRICS = frozenset({"precision", "recall", "f1"})  # binary: scored for the positive class
+BINARY_METRICS = POSITIVE_LABEL_METRICS | {"auc", "average_precision"}  # two classes only
+PROBABILITY_METRICS = frozenset({"auc", "auc_columnwise", "logloss", "average_precision"})
+REGRESSION_METRICS = frozenset({"rmse", "rmsle", "mae", "r2", "mape", "pinball"})
 SIGNED_METRICS = frozenset({"qwk", "mcc"})  # range [-1, 1]
+PINBALL = re.compile(r"^pinball(?:_(0?\.\d+))?$")
+
+
+def canonical(metric_name: str) -> str:
+    """The registry's name of a metric: lower case; ``pinball_0.90`` as ``pinball_0.9``, ``pinball_0.5`` as
+    ``pinball``. Raises ValueError for a name it does not know."""
+    key = str(metric_name).strip().lower()
+    match = PINBALL.match(key)
+    if match and match.group(1):
+        alpha = float(match.group(1))
+        if not 0 < alpha < 1:
+            raise ValueError(f"pinball's quantile must lie in (0, 1), got {alpha}")
+        return "pinball" if alpha == 0.5 else f"pinball_{alpha:g}"
+    if key not in METRICS:
+        known = ", ".join(sorted(METRICS))
+        raise ValueError(f"unknown metric {metric_name!r}; known metrics: {known}, pinball_<alpha>")
+    return key
+
+
+def family(metric_name: str) -> str:
+    """The registry entry a metric name belongs to (``pinball_0.9`` -> ``pinball``)."""
+    key = canonical(metric_name)
+    return "pinball" if key.startswith("pinball") else key
+
+
+def quantile(metric_name: str) -> float | None:
+    """The quantile a pinball metric asks for; None for the other metrics."""
+    key = canonical(metric_name)
+    if not key.startswith("pinball"):
+        return None
+    return float(key.split("_")[1]) if "_" in key else 0.5
 
 
 def _lookup(metric_name: str) -> tuple[Callable[..., float], bool]:
-    key = str(metric_name).strip().lower()
-    if key not in METRICS:
-        known = ", ".join(sorted(METRICS))
-        raise ValueError(f"unknown metric {metric_name!r}; known metrics: {known}")
-    return METRICS[key]
+    return METRICS[family(metric_name)]
 
 
-def score(metric_name: str, y_true: Any, y_pred: Any, labels: Sequence | None = None) -> float:
+def score(metric_name: str, y_true: Any, y_pred: Any, labels: Sequence | None = None,
+          positive_label: str | None = None) -> float:
     """Compute ``metric_name`` on (y_true, y_pred); see the module docstring for conventions."""
     fn, _ = _lookup(metric_name)
+    key = family(metric_name)
+    if key == "pinball":
+        return fn(y_true, y_pred, labels=labels, alpha=quantile(metric_name))
+    if key in POSITIVE_LABEL_METRICS:
+        return fn(y_true, y_pred, labels=labels, positive_label=positive_label)
     return fn(y_true, y_pred, labels=labels)
 
 
@@ -274,7 +390,7 @@ def normalize(metric_name: str, score: float | None) -> float:
     A missing or non-finite score normalises to 0.
     """
     fn, higher = _lookup(metric_name)
-    key = str(metric_name).strip().lower()
+    key = family(metric_name)
     if score is None:
         return 0.0
     s = float(score)
@@ -296,6 +412,11 @@ __all__ = [
     "LABEL_METRICS",
     "PROBABILITY_METRICS",
     "REGRESSION_METRICS",
+    "POSITIVE_LABEL_METRICS",
+    "BINARY_METRICS",
+    "canonical",
+    "family",
+    "quantile",
     "score",
     "greater_is_better",
     "normalize",
@@ -309,4 +430,12 @@ __all__ = [
     "mae",
     "qwk",
     "mcc",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "average_precision",
+    "r2",
+    "mape",
+    "pinball",
 ]

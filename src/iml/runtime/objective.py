@@ -118,12 +118,13 @@ class Objective:
         if not self.classification:
             truth = self.decode_values(y) if self.target_transform != "none" else np.asarray(y, dtype=float)
             return float(metrics.score(name, truth, self.decode_values(pred)))
-        if name == "auc":
+        if name in ("auc", "average_precision"):
             pos = list(self.classes).index(self.positive_label)
             return float(metrics.score(name, (np.asarray(y) == pos).astype(int), np.asarray(pred)[:, pos]))
         if name == "logloss":
             return float(metrics.score(name, y, pred))
-        return float(metrics.score(name, np.asarray(self.classes)[np.asarray(y)], self.labels(pred)))
+        return float(metrics.score(name, np.asarray(self.classes)[np.asarray(y)], self.labels(pred),
+                                   positive_label=self.positive_label))
 
     def score(self, value: float) -> Score:
         return Score(float(value), self.greater_is_better)

@@ -28,13 +28,13 @@ def task_modules(config: PipelineConfig, script: ModuleType | None = None) -> Mo
                              for name, module in config.feature_modules.items()})
 
 
-def predict(model_dir: str, input_path: str, out: str, preprocess: ModuleType) -> None:
+def predict(model_dir: str, input_path: str, out: str, preprocess: ModuleType, output: str = "submission") -> None:
     with open(Path(model_dir) / "pipeline.pkl", "rb") as fh:
         fitted = pickle.load(fh)
     frame = preprocess.read_frame(input_path)
-    submission = fitted.predict_submission(frame)
-    submission.to_csv(out, index=False)
-    log(f"wrote {len(submission)} predictions to {out}")
+    table = fitted.predict_table(frame, output)
+    table.to_csv(out, index=False)
+    log(f"wrote {len(table)} predictions ({output}) to {out}")
 
 
 def main(config: dict, here: Path, doc: str | None = None, argv: list[str] | None = None,
@@ -46,6 +46,8 @@ def main(config: dict, here: Path, doc: str | None = None, argv: list[str] | Non
     p.add_argument("--model-dir", default=str(here / "model"))
     p.add_argument("--input", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--output", choices=("submission", "labels", "probabilities"), default="submission",
+                   help="the task's submission format, the predicted labels (values), or class probabilities")
     parser.add_argument("--data", help="task data folder (train/test files)")
     parser.add_argument("--out", default="submission.csv")
     parser.add_argument("--model-dir", default=None, help="where to save the fitted pipeline")
@@ -62,7 +64,7 @@ def main(config: dict, here: Path, doc: str | None = None, argv: list[str] | Non
     args = parser.parse_args(argv)
     modules = task_modules(settings, script)
     if args.command == "predict":
-        predict(args.model_dir, args.input, args.out, modules.preprocess)
+        predict(args.model_dir, args.input, args.out, modules.preprocess, args.output)
         return
     if not args.data:
         parser.error("--data is required to train")

@@ -215,6 +215,13 @@ METRIC_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
 
 def metric_params(metric: str, learner: str) -> dict[str, Any]:
     """The parameters ``learner`` needs to optimise ``metric`` (a copy; empty when its default loss serves)."""
+    if metric.startswith("pinball"):  # a quantile: the learners' own quantile losses
+        from .metrics import quantile
+
+        alpha = quantile(metric)
+        return dict({"lightgbm": {"objective": "quantile", "alpha": alpha},
+                     "xgboost": {"objective": "reg:quantileerror", "quantile_alpha": alpha},
+                     "catboost": {"loss_function": f"Quantile:alpha={alpha}"}}.get(learner, {}))
     return dict(METRIC_PARAMS.get(metric, {}).get(learner, {}))
 
 
