@@ -320,7 +320,7 @@ class Run:
     def _report(self) -> None:
         from iml.report import write_report
 
-        write_report(self.folder)
+        write_report(self.folder, seconds_left=self.deadline - time.monotonic())
 
     # ---------------------------------------------------------------- helpers
     def _leave_floor(self) -> None:
