@@ -69,8 +69,7 @@ def leaderboard(candidates, metric: str, greater_is_better: bool, floor: float |
     ok = [c for c in candidates if c.status == "ok" and c.cv_score is not None]
     if not ok:
         return None
-    ok.sort(key=lambda c: c.cv_score, reverse=not greater_is_better)  # best at the top of the chart
-    ok = ok[::-1]
+    ok.sort(key=lambda c: c.cv_score, reverse=not greater_is_better)  # the best last: at the top of the chart
     values = [c.cv_score for c in ok] + [s for c in ok for s in c.fold_scores] + \
              [c.holdout for c in ok if c.holdout is not None] + ([floor] if floor is not None else [])
     lo, hi = score_axis(values, metric)
@@ -219,10 +218,22 @@ def _positive(predictions: pd.DataFrame, positive: str | None) -> str | None:
     return positive if positive in classes else classes[-1]
 
 
+def curves(truth: np.ndarray, score: np.ndarray) -> dict[str, np.ndarray | float]:
+    """ROC (fpr, tpr, auc) and precision-recall (recall, precision, average precision) at every distinct
+    score, in numpy (scikit-learn's metrics take seconds to import, inside the run's budget)."""
+    order = np.argsort(-np.asarray(score, dtype=float), kind="mergesort")
+    truth, score = np.asarray(truth, dtype=float)[order], np.asarray(score, dtype=float)[order]
+    last = np.r_[np.flatnonzero(np.diff(score)), len(score) - 1]  # the last row of each distinct score
+    tp, fp = np.cumsum(truth)[last], np.cumsum(1 - truth)[last]
+    fpr, tpr = np.r_[0.0, fp / max(fp[-1], 1)], np.r_[0.0, tp / max(tp[-1], 1)]
+    precision, recall = tp / (tp + fp), tp / max(tp[-1], 1)
+    return {"fpr": fpr, "tpr": tpr, "auc": float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2)),
+            "recall": np.r_[0.0, recall], "precision": np.r_[1.0, precision],
+            "ap": float(np.sum(np.diff(np.r_[0.0, recall]) * precision))}
+
+
 def roc_pr(predictions: pd.DataFrame, positive: str | None) -> list[Plot]:
     """ROC and precision-recall curves of a binary selection, out-of-fold and on the holdout."""
-    from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
-
     pos = _positive(predictions, positive)
     if pos is None:
         return []
@@ -233,13 +244,10 @@ def roc_pr(predictions: pd.DataFrame, positive: str | None) -> list[Plot]:
         truth = (rows["y"].astype(str) == pos).astype(int)
         if rows.empty or truth.nunique() < 2:
             continue
-        fpr, tpr, _ = roc_curve(truth, rows[f"p_{pos}"])
-        roc_ax.plot(fpr, tpr, color=color, label=f"{'out-of-fold' if part == 'cv' else 'holdout'} "
-                                                 f"(AUC {auc(fpr, tpr):.3f})")
-        precision, recall, _ = precision_recall_curve(truth, rows[f"p_{pos}"])
-        pr_ax.plot(recall, precision, color=color,
-                   label=f"{'out-of-fold' if part == 'cv' else 'holdout'} "
-                         f"(AP {average_precision_score(truth, rows[f'p_{pos}']):.3f})")
+        found, name = curves(truth.to_numpy(), rows[f"p_{pos}"].to_numpy()), ("out-of-fold" if part == "cv"
+                                                                             else "holdout")
+        roc_ax.plot(found["fpr"], found["tpr"], color=color, label=f"{name} (AUC {found['auc']:.3f})")
+        pr_ax.plot(found["recall"], found["precision"], color=color, label=f"{name} (AP {found['ap']:.3f})")
     cv_truth = predictions.loc[predictions["part"] == "cv", "y"].astype(str) == pos
     roc_ax.plot([0, 1], [0, 1], color=GREY, linestyle="--", label="chance")
     pr_ax.axhline(float(cv_truth.mean()), color=GREY, linestyle="--", label=f"chance ({cv_truth.mean():.2f})")
