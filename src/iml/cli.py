@@ -262,6 +262,22 @@ def predict(
 
 
 @app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="A run folder written by `iml run`."),
+) -> None:
+    """Rebuild report.html from a run folder (measuring the feature importance if the run had no time left)."""
+    from iml.report import write_report
+    from iml.runfolder import RunFolder
+
+    try:
+        folder = RunFolder.open(run_dir)
+        write_report(folder)
+        out.print(f"report: {folder.file('report.html')}")
+    except IMLError as exc:
+        _fail(exc)
+
+
+@app.command()
 def grade(
     task_dir: Path = typer.Argument(..., help="A task folder with task.yaml and prepared/private answers."),
     submission: Path = typer.Argument(..., help="The submission CSV to grade."),

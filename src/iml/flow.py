@@ -40,8 +40,8 @@ from iml.runtime.data import STAND_IN_ROWS
 from iml.runtime.events import EventTail, read_events
 from iml.runtime.names import PIPELINE, model_module
 
-# Seconds kept back from the budget for selection and the report after training.
-FINISH_RESERVE_S = 4.0
+# Seconds kept back from the budget for selection and the report after training (the report draws a dozen plots).
+FINISH_RESERVE_S = 6.0
 # A sample verification run gets this share of the budget as its time limit, within the floor and the cap.
 # Healthy, it fits each candidate once with tiny settings (spaces.SMOKE) and takes a few seconds, mostly
 # starting Python and importing the learners' packages, whatever the limit; the limit is spent only by a
@@ -329,7 +329,7 @@ class Run:
     def _report(self) -> None:
         from iml.report import write_report
 
-        write_report(self.folder)
+        write_report(self.folder, seconds_left=self.deadline - time.monotonic())
 
     # ---------------------------------------------------------------- helpers
     def _leave_floor(self) -> None:

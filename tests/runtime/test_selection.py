@@ -289,3 +289,13 @@ def test_a_label_metric_selection_carries_its_decision_rule_and_both_scores():
     plain = choose_ensemble(results, y, obj, "auto", seed=0, decide=False)
     assert plain.rule is None and plain.score == plain.score_argmax == pytest.approx(s)
     assert choose_ensemble(results, y, LOGLOSS, "auto", seed=0).rule is None  # probabilities are scored as they are
+
+
+@pytest.mark.parametrize("mode", ["best", "greedy", "stacking"])
+def test_the_selection_carries_the_out_of_fold_predictions_its_score_is_of(mode):
+    """The report's confusion matrix, ROC and calibration are drawn from these: they must be the
+    predictions the selection's CV score was computed on (the stacker's cross-fitted ones)."""
+    results = [cand("wrong", LOGLOSS, WRONG), cand("a", LOGLOSS, A), cand("b", LOGLOSS, B)]
+    sel = choose_ensemble(results, Y, LOGLOSS, mode, seed=0)
+    assert sel.oof is not None and sel.oof.shape == A.shape
+    assert LOGLOSS.evaluate(Y, sel.oof) == pytest.approx(sel.score)

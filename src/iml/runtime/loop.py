@@ -221,7 +221,7 @@ class Trainer:
             result, trials = self._validate(spec, X, others, share, t0)
             self.results.append(result)
             row.update(cv_mean=result.cv_mean, cv_std=float(np.std(result.fold_scores)), params=result.params, trials=trials,
-                       refit=result.refit,
+                       refit=result.refit, fold_scores=[float(s) for s in result.fold_scores],
                        holdout=self.objective.evaluate(self.y_hold, result.holdout) if len(self.hold) else None)
             if result.oof is None:
                 row["error"] = (f"validated on {len(result.fold_scores)} of {len(self.folds)} folds: "
@@ -409,13 +409,15 @@ class Trainer:
                 chosen = Selection([self.floor], None, self.floor.oof_score, "floor")
         else:
             chosen = Selection([self.floor], None, self.floor.oof_score, "floor")
+        if chosen.oof is None and chosen.members[0] is self.floor:
+            chosen.oof = self.floor.oof
         classification = objective.classification
         test_pred = combine([m.test for m in chosen.members], chosen.weights, chosen.stacker, classification)
-        holdout = None
+        holdout, holdout_pred = None, None
         if len(self.y_hold):
-            holdout = decided_score(objective, self.y_hold, combine([m.holdout for m in chosen.members],
-                                                                     chosen.weights, chosen.stacker,
-                                                                     classification), chosen.rule)
+            holdout_pred = combine([m.holdout for m in chosen.members], chosen.weights, chosen.stacker,
+                                   classification)
+            holdout = decided_score(objective, self.y_hold, holdout_pred, chosen.rule)
         weights: dict[str, float] = {}
         for m, w in zip(chosen.members, chosen.weights):  # two candidates of one name share its entry
             weights[m.name] = round(weights.get(m.name, 0.0) + float(w), 6)
@@ -447,6 +449,8 @@ class Trainer:
             for m in self.results:
                 if m.oof is not None:
                     np.save(oof_dir / f"{m.track}_{m.learner}.npy", m.oof)
+            if chosen.oof is not None:  # the report's confusion matrix, ROC, calibration and residuals
+                staged.append(self._write_selection_predictions(oof_dir, chosen, holdout_pred))
         self.selection = selection
         staged.append(self._write_report(selection, commit=False))
         for tmp, final in staged:
@@ -456,8 +460,38 @@ class Trainer:
         self.events.emit(ev.SubmissionSaved(members=selection["members"], how=chosen.how, cv_score=chosen.score,
                                             holdout_score=holdout, path=str(out) if self.has_test else ""))
 
+    def _write_selection_predictions(self, oof_dir: Path, chosen: Selection,
+                                     holdout_pred: np.ndarray | None) -> tuple[Path, Path]:
+        """selection.csv: per training row (``row``: its position among the rows with a target) the truth and the
+        selection's prediction, out-of-fold for the development rows (``part`` cv) and from the models
+        fitted without them for the locked holdout (``part`` holdout), on the target's own scale."""
+        from .decision import labels as decided_labels
+
+        objective = self.objective
+        parts = [("cv", self.dev, self.y_dev, chosen.oof)]
+        if holdout_pred is not None:
+            parts.append(("holdout", self.hold, self.y_hold, holdout_pred))
+        frames = []
+        for part, rows, y, pred in parts:
+            frame = pd.DataFrame({"row": np.asarray(rows), "part": part})
+            if objective.classification:
+                classes = np.asarray(objective.classes)
+                frame["y"] = classes[np.asarray(y)]
+                frame["label"] = classes[decided_labels(objective, pred, chosen.rule)]
+                for j, name in enumerate(classes):
+                    frame[f"p_{name}"] = np.asarray(pred)[:, j]
+            else:
+                frame["y"] = objective.decode_values(y)
+                frame["prediction"] = objective.decode_values(pred)
+            frames.append(frame)
+        target = oof_dir / "selection.csv"
+        pd.concat(frames, ignore_index=True).to_csv(target.with_name(target.name + ".tmp"), index=False)
+        return target.with_name(target.name + ".tmp"), target
+
     def _write_report(self, selection: dict | None, commit: bool = True) -> tuple[Path, Path]:
-        report = {"leaderboard": self.leaderboard, "selection": selection,
+        from .fitted import library_versions  # here, so this method's edit stays its own
+
+        report = {"leaderboard": self.leaderboard, "selection": selection, "versions": library_versions(),
                   "floor_cv": None if self.floor is None else self.floor.oof_score,
                   "seconds": round(time.time() - self.started, 2), "metric": self.objective.metric,
                   "greater_is_better": self.objective.greater_is_better}

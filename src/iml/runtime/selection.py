@@ -57,6 +57,7 @@ class Selection:
     weights: list[float] = field(default_factory=list)
     rule: decision.DecisionRule | None = None  # for a label metric, when it beats the argmax
     score_argmax: float | None = None
+    oof: np.ndarray | None = None  # the selection's out-of-fold predictions (a stacker's cross-fitted ones)
 
     def __post_init__(self) -> None:
         if not self.weights:
@@ -191,4 +192,5 @@ def choose_ensemble(results: Sequence[CandidateResult], y: np.ndarray, objective
         found = decision.decide(objective, y, oof, seed)
         if found is not None and found.rule is not None:
             chosen.rule, chosen.score_argmax, chosen.score = found.rule, chosen.score, found.score
+    chosen.oof = oof
     return chosen
