@@ -38,6 +38,8 @@ def _finish(outcome) -> None:
                   f"model: {' + '.join(outcome.members)}")
     out.print(f"submission: {outcome.submission}")
     out.print(f"run folder: {outcome.run_dir}  (report.html, pipeline.py, code/, model/)")
+    if outcome.mlflow_run_id:
+        out.print(f"MLflow run: {outcome.mlflow_run_id}  (model: runs:/{outcome.mlflow_run_id}/model)")
 
 
 @app.command()
@@ -71,6 +73,11 @@ def run(
     llm_prices: Optional[Path] = typer.Option(None, "--llm-prices", help="JSON price table (USD per 1M tokens) "
                                               "merged over the packaged one."),
     quiet: bool = typer.Option(False, "--quiet", help="Only print the result."),
+    mlflow: Optional[str] = typer.Option(None, "--mlflow", metavar="[TRACKING_URI]",
+                                         help="Log the finished run to MLflow: options, task, CV metrics, "
+                                              "leaderboard, report, code, and the pipeline as a pyfunc model "
+                                              "under 'model'. Without a URI: MLFLOW_TRACKING_URI or MLflow's "
+                                              "default. Needs pip install 'iml\\[mlflow]'."),
 ) -> None:
     """Run the whole flow on a task folder and write a new run folder."""
     from pydantic import ValidationError
@@ -95,7 +102,8 @@ def run(
                                  run_dir=str(run_dir) if run_dir else None, time_budget=time_budget, seed=seed,
                                  debug_rounds=debug_rounds, variant=variant, tracks=[t.strip() for t in tracks.split(",") if t.strip()],
                                  ensemble=ensemble, presets=presets, memory_mb=memory_mb, llm=llm, llm_base_url=llm_base_url,
-                                 max_cost=max_cost, llm_prices=str(llm_prices) if llm_prices else None)
+                                 max_cost=max_cost, llm_prices=str(llm_prices) if llm_prices else None,
+                                 mlflow=mlflow)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise IMLError(f"invalid option: {problems}", hint="see `iml run --help`") from None
@@ -248,8 +256,20 @@ def doctor(
         out.print(f"{wanted} is configured and answers.", markup=False)
 
 
+def optional_values(argv: list[str]) -> list[str]:
+    """``--mlflow`` with no URI after it (last, or before another option) means MLflow's default URI:
+    typer options always take a value, so it becomes ``--mlflow=``."""
+    fixed = list(argv)
+    for i, arg in enumerate(fixed):
+        if arg == "--mlflow" and (i + 1 == len(fixed) or fixed[i + 1].startswith("-")):
+            fixed[i] = "--mlflow="
+    return fixed
+
+
 def main() -> None:
-    app()
+    import sys
+
+    app(args=optional_values(sys.argv[1:]), prog_name="iml")
 
 
 if __name__ == "__main__":

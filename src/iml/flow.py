@@ -17,7 +17,7 @@ import pandas as pd
 import psutil
 from pydantic import BaseModel
 
-from iml import variants
+from iml import tracking, variants
 from iml.agents import (comparison, debugger, description_analyzer, guideline, llm_track, model_retriever,
                         modules)
 from iml.agents.context import AgentContext
@@ -60,6 +60,7 @@ class RunOutcome(BaseModel):
     members: list[str]
     seconds: float
     status: str
+    mlflow_run_id: str | None = None  # when the run was logged to MLflow (--mlflow)
 
 
 class Run:
@@ -82,6 +83,7 @@ class Run:
         if not data_dir.is_dir():
             raise DataError(f"data folder {data_dir} does not exist or is not a folder.",
                             hint="pass the folder holding train/test files, e.g. examples/churn/prepared/public")
+        tracking.require(options)
         # Perceive before creating anything, so bad input leaves no half-made run folder behind.
         summary = description_analyzer.expert(options)
         folder = RunFolder.create(Path(options.runs_root), summary.name,
@@ -99,6 +101,7 @@ class Run:
         folder = RunFolder.open(run_dir)
         state = folder.state()
         options = RunOptions.model_validate(state.options)
+        tracking.require(options)
         if time_budget:
             options.time_budget = time_budget
         run = cls(folder, options, progress)
@@ -130,6 +133,8 @@ class Run:
         state.phase_done, state.status = "done", "succeeded"
         self.folder.save_state(state)
         outcome = self.outcome()
+        if self.options.mlflow is not None:
+            outcome.mlflow_run_id = self._track()
         self.folder.event("run_finished", **outcome.model_dump())
         return outcome
 
@@ -321,6 +326,18 @@ class Run:
         from iml.report import write_report
 
         write_report(self.folder)
+
+    def _track(self) -> str | None:
+        """Log the finished run to MLflow; a tracking server that fails does not fail the run."""
+        try:
+            logged = tracking.log_run(self.folder, self.options)
+        except Exception as exc:
+            self.folder.event("mlflow_failed", error=f"{type(exc).__name__}: {exc}")
+            self.progress.warn(f"logging to MLflow failed: {type(exc).__name__}: {exc}")
+            return None
+        self.folder.event("mlflow_logged", **logged)
+        self.progress.info(f"MLflow run {logged['run_id']} ({logged['tracking_uri']}); model {logged['model_uri']}")
+        return logged["run_id"]
 
     # ---------------------------------------------------------------- helpers
     def _leave_floor(self) -> None:

@@ -37,6 +37,9 @@ class RunOptions(BaseModel):
     llm_prices: str | None = None  # JSON price table merged over iml/llm/prices.json
     llm_retry_wait: float = Field(1.0, ge=0)  # seconds before the first retry of a failed call; doubles each time
     llm_timeout: float = Field(120.0, gt=0)  # seconds per LLM request
+    # MLflow tracking URI the finished run is logged to; "" for MLflow's own default (MLFLOW_TRACKING_URI,
+    # else its local store); None: not logged. True (the Python API's mlflow=True) means "".
+    mlflow: str | None = None
 
     @field_validator("presets")
     @classmethod
@@ -44,6 +47,13 @@ class RunOptions(BaseModel):
         if value not in PRESETS:
             raise ValueError(f"unknown preset {value!r}; expected one of {', '.join(PRESETS)}")
         return value
+
+    @field_validator("mlflow", mode="before")
+    @classmethod
+    def _mlflow_switch(cls, value):
+        if value is True:
+            return ""
+        return None if value is False else value
 
     @field_validator("data_dir")
     @classmethod
