@@ -136,6 +136,25 @@ def resume(
 
 
 @app.command()
+def rerun(
+    run_dir: Path = typer.Argument(..., help="A run folder written by `iml run`."),
+    start: str = typer.Option(..., "--from", help="The phase to re-run from: plan (after editing blueprint.json), "
+                              "code (after editing a module under code/), verify or train. Edits are kept and "
+                              "verified; the earlier results move to history/<n>/."),
+    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Seconds for the phases re-run."),
+) -> None:
+    """Re-run a run from a phase after editing its blueprint or code, keeping the edit."""
+    from iml.flow import Run
+    from iml.progress import Progress
+
+    try:
+        run_ = Run.rerun_from(run_dir, start, Progress(), time_budget)
+        _finish(run_.execute())
+    except IMLError as exc:
+        _fail(exc)
+
+
+@app.command()
 def predict(
     run_dir: Path = typer.Argument(..., help="A finished run folder."),
     input_csv: Path = typer.Argument(..., help="Rows to predict, with the test file's columns."),
