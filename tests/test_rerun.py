@@ -80,7 +80,7 @@ def pipeline_events(attempt: Path) -> list[dict]:
 def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("rerun")
     data = make_binary_task(base / "data")
-    iml("run", data, "--run-dir", base / "run", "--time-budget", 30, "--tracks", "traditional", "--presets", "fast",
+    iml("run", data, "--run-dir", base / "run", "--time-budget", 25, "--tracks", "traditional", "--presets", "fast",
         cwd=base)
     return base / "run"
 
@@ -98,7 +98,7 @@ def test_rerun_from_code_keeps_a_good_edit_verifies_it_and_trains_with_it(run: P
     earlier = {name: (run / name).read_bytes() for name in ("submission.csv", "leaderboard.csv")}
     before = {p.name for p in (run / "attempts").iterdir()}
 
-    proc = iml("rerun", run, "--from", "code", "--time-budget", 20, cwd=tmp_path)
+    proc = iml("rerun", run, "--from", "code", "--time-budget", 15, cwd=tmp_path)
     assert "code/preprocess.py" in proc.stderr
 
     assert prep.read_text().endswith(GOOD_EDIT)  # the final code is the person's
@@ -129,7 +129,7 @@ def test_rerun_catches_a_broken_edit_in_verification_and_repairs_it(run: Path, t
     prep = run / "code" / "preprocess.py"
     prep.write_text(prep.read_text() + BROKEN_EDIT)
 
-    iml("rerun", run, "--from", "code", "--time-budget", 25, cwd=tmp_path)
+    iml("rerun", run, "--from", "code", "--time-budget", 20, cwd=tmp_path)
 
     records = since_last(run, "rerun")
     assert any(e["event"] == "edit_kept" and e["artifact"] == "code/preprocess.py" for e in records)
@@ -167,7 +167,7 @@ def test_resume_after_a_kill_mid_training_reuses_the_saved_candidates(run: Path,
     kept_dir = run / "candidates"
     before = {p.name for p in (run / "attempts").iterdir()}
     proc = subprocess.Popen([sys.executable, "-m", "iml.cli", "rerun", str(run), "--from", "train",
-                             "--time-budget", "30"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                             "--time-budget", "20"], cwd=tmp_path, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 90
@@ -191,7 +191,7 @@ def test_resume_after_a_kill_mid_training_reuses_the_saved_candidates(run: Path,
         time.sleep(0.1)
     assert not _pipeline_processes(run), "the sandboxed pipeline outlived the killed iml process"
 
-    iml("resume", run, "--time-budget", 20, cwd=tmp_path)
+    iml("resume", run, "--time-budget", 12, cwd=tmp_path)
 
     resumed = sorted((run / "attempts").glob("*-full"))[-1]
     assert resumed != killed
