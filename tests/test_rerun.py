@@ -80,7 +80,7 @@ def pipeline_events(attempt: Path) -> list[dict]:
 def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("rerun")
     data = make_binary_task(base / "data")
-    iml("run", data, "--run-dir", base / "run", "--time-budget", 25, "--tracks", "traditional", "--presets", "fast",
+    iml("run", data, "--run-dir", base / "run", "--time-budget", 20, "--tracks", "traditional", "--presets", "fast",
         cwd=base)
     return base / "run"
 
@@ -98,7 +98,7 @@ def test_rerun_from_code_keeps_a_good_edit_verifies_it_and_trains_with_it(run: P
     earlier = {name: (run / name).read_bytes() for name in ("submission.csv", "leaderboard.csv")}
     before = {p.name for p in (run / "attempts").iterdir()}
 
-    proc = iml("rerun", run, "--from", "code", "--time-budget", 15, cwd=tmp_path)
+    proc = iml("rerun", run, "--from", "code", "--time-budget", 12, cwd=tmp_path)
     assert "code/preprocess.py" in proc.stderr
 
     assert prep.read_text().endswith(GOOD_EDIT)  # the final code is the person's
@@ -129,7 +129,7 @@ def test_rerun_catches_a_broken_edit_in_verification_and_repairs_it(run: Path, t
     prep = run / "code" / "preprocess.py"
     prep.write_text(prep.read_text() + BROKEN_EDIT)
 
-    iml("rerun", run, "--from", "code", "--time-budget", 20, cwd=tmp_path)
+    iml("rerun", run, "--from", "code", "--time-budget", 16, cwd=tmp_path)
 
     records = since_last(run, "rerun")
     assert any(e["event"] == "edit_kept" and e["artifact"] == "code/preprocess.py" for e in records)
@@ -191,7 +191,7 @@ def test_resume_after_a_kill_mid_training_reuses_the_saved_candidates(run: Path,
         time.sleep(0.1)
     assert not _pipeline_processes(run), "the sandboxed pipeline outlived the killed iml process"
 
-    iml("resume", run, "--time-budget", 12, cwd=tmp_path)
+    iml("resume", run, "--time-budget", 10, cwd=tmp_path)
 
     resumed = sorted((run / "attempts").glob("*-full"))[-1]
     assert resumed != killed
@@ -205,3 +205,19 @@ def test_resume_after_a_kill_mid_training_reuses_the_saved_candidates(run: Path,
     assert json.loads((run / "state.json").read_text())["status"] == "succeeded"
     board = (run / "leaderboard.csv").read_text()
     assert all(f"traditional,{learner},ok" in board for learner in reused)
+
+
+def test_an_edited_blueprint_moves_the_rerun_back_to_the_code_phase(run: Path) -> None:
+    from iml.rerun import prepare
+    from iml.runfolder import RunFolder
+
+    blueprint = json.loads((run / "blueprint.json").read_text())
+    blueprint["model"]["candidates"] = blueprint["model"]["candidates"][:1]
+    (run / "blueprint.json").write_text(json.dumps(blueprint, indent=1))
+
+    decision = prepare(RunFolder.open(run), "train")
+
+    assert decision["start"] == "code" and decision["edited"] == ["blueprint.json"]
+    assert json.loads((run / "state.json").read_text())["phase_done"] == "plan"
+    assert not (run / "submission.csv").exists() and (run / decision["history"] / "submission.csv").is_file()
+    assert not (run / "model").exists() and (run / decision["history"] / "model" / "pipeline.pkl").is_file()

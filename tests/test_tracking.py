@@ -26,7 +26,7 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # The file store is in maintenance mode in MLflow 3 (it refuses to start): the local store is SQLite.
     uri = f"sqlite:///{base / 'mlflow.db'}"
     proc = subprocess.run([sys.executable, "-m", "iml.cli", "run", str(data), "--run-dir", str(base / "run"),
-                           "--time-budget", "30", "--tracks", "traditional", "--presets", "fast", "--mlflow", uri],
+                           "--time-budget", "20", "--tracks", "traditional", "--presets", "fast", "--mlflow", uri],
                           cwd=base, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     return {"base": base, "data": data, "run": base / "run", "uri": uri, "stdout": proc.stdout}
@@ -44,7 +44,7 @@ def test_the_run_is_found_with_its_options_task_and_candidate_metrics(logged: di
     assert len(found) == 1, found
     row = found.iloc[0]
     assert row["status"] == "FINISHED"
-    assert row["params.option.time_budget"] == "30.0"
+    assert row["params.option.time_budget"] == "20.0"
     assert row["params.option.tracks"] == "traditional"
     assert row["params.task.metric"] == "auc" and row["params.task.target"] == "left"
 
