@@ -98,3 +98,14 @@ def test_the_pyfunc_model_predicts_what_the_run_submitted_in_a_fresh_process(log
 def _run_id(logged: dict) -> str:
     return next(json.loads(line)["run_id"] for line in (logged["run"] / "events.jsonl").read_text().splitlines()
                 if '"mlflow_logged"' in line)
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["run", "d", "--mlflow"], ["run", "d", "--mlflow="]),
+    (["run", "d", "--mlflow", "--seed", "1"], ["run", "d", "--mlflow=", "--seed", "1"]),
+    (["run", "d", "--mlflow", "sqlite:///m.db"], ["run", "d", "--mlflow", "sqlite:///m.db"]),
+])
+def test_mlflow_without_a_uri_means_mlflows_default(argv: list[str], expected: list[str]) -> None:
+    from iml.cli import optional_values
+
+    assert optional_values(argv) == expected

@@ -273,8 +273,9 @@ class Trainer:
     def _fingerprint(self) -> str:
         if "_print" not in self.__dict__:
             m = self.modules
+            folds = [part for fold in self.folds for part in fold]
             self._print = resumption.fingerprint([m.preprocess, *m.tracks.values(), *m.features.values()],
-                                                 [self.frame, self.test], [self.y_dev, self.hold, *(part for fold in self.folds for part in fold)])
+                                                 [self.frame, self.test], [self.y_dev, self.hold, *folds])
         return self._print
 
     def _keep(self, spec: CandidateSpec, result: CandidateResult, row: dict) -> None:
