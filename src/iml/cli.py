@@ -79,6 +79,8 @@ def _finish(outcome) -> None:
     out.print(f"submission: {outcome.submission}" if outcome.submission else
               "no submission: the task has no test table (predict new rows with `iml predict`)")
     out.print(f"run folder: {outcome.run_dir}  (report.html, pipeline.py, code/, model/)")
+    if outcome.mlflow_run_id:
+        out.print(f"MLflow run: {outcome.mlflow_run_id}  (model: runs:/{outcome.mlflow_run_id}/model)")
 
 
 # "average" is accepted as the old name of greedy, not offered.
@@ -155,6 +157,11 @@ def run(
     problem_type: Optional[str] = typer.Option(None, "--problem-type", metavar="binary|multiclass|regression", help="binary, multiclass or regression, "
                                                "instead of inferring it."),
     id_column: Optional[str] = typer.Option(None, "--id", help="The id column, instead of inferring it."),
+    mlflow: Optional[str] = typer.Option(None, "--mlflow", metavar="[TRACKING_URI]",
+                                         help=escape("Log the finished run to MLflow: options, task, CV metrics, "
+                                                     "leaderboard, report, code, and the pipeline as a pyfunc model "
+                                                     "under 'model'. Without a URI: MLFLOW_TRACKING_URI or MLflow's "
+                                                     "default. Needs " + install_hint("mlflow") + ".")),
 ) -> None:
     """Run the whole flow on a task folder (or one training table) and write a new run folder."""
     from pydantic import ValidationError
@@ -230,6 +237,27 @@ def resume(
 
 
 @app.command()
+def rerun(
+    run_dir: Path = typer.Argument(..., help="A run folder written by `iml run`."),
+    start: str = typer.Option(..., "--from", help="The phase to re-run from: plan (after editing blueprint.json), "
+                              "code (after editing a module under code/), verify or train. Edits are kept and "
+                              "verified; the earlier results move to history/<n>/."),
+    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Seconds for the phases re-run."),
+    quiet: bool = QUIET,
+    verbose: bool = VERBOSE,
+) -> None:
+    """Re-run a run from a phase after editing its blueprint or code, keeping the edit."""
+    from iml.flow import Run
+
+    try:
+        with _progress(quiet, verbose) as progress:
+            outcome = Run.rerun_from(run_dir, start, progress, time_budget).execute()
+        _finish(outcome)
+    except IMLError as exc:
+        _fail(exc)
+
+
+@app.command()
 def predict(
     run_dir: Path = typer.Argument(..., help="A finished run folder."),
     input_csv: Path = typer.Argument(..., help="Rows to predict, with the test file's columns."),
@@ -264,15 +292,19 @@ def predict(
 @app.command()
 def report(
     run_dir: Path = typer.Argument(..., help="A run folder written by `iml run`."),
+    quiet: bool = QUIET,
+    verbose: bool = VERBOSE,
 ) -> None:
     """Rebuild report.html from a run folder (measuring the feature importance if the run had no time left)."""
     from iml.report import write_report
     from iml.runfolder import RunFolder
 
+    level = _level(quiet, verbose)
     try:
         folder = RunFolder.open(run_dir)
         write_report(folder)
-        out.print(f"report: {folder.file('report.html')}")
+        if level != "quiet":
+            out.print(f"report: {folder.file('report.html')}", markup=False)
     except IMLError as exc:
         _fail(exc)
 
@@ -401,8 +433,20 @@ def doctor(
         out.print(f"{wanted} is configured and answers.", markup=False)
 
 
+def optional_values(argv: list[str]) -> list[str]:
+    """``--mlflow`` with no URI after it (last, or before another option) means MLflow's default URI:
+    typer options always take a value, so it becomes ``--mlflow=``."""
+    fixed = list(argv)
+    for i, arg in enumerate(fixed):
+        if arg == "--mlflow" and (i + 1 == len(fixed) or fixed[i + 1].startswith("-")):
+            fixed[i] = "--mlflow="
+    return fixed
+
+
 def main() -> None:
-    app()
+    import sys
+
+    app(args=optional_values(sys.argv[1:]), prog_name="iml")
 
 
 if __name__ == "__main__":

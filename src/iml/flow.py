@@ -17,7 +17,7 @@ import pandas as pd
 import psutil
 from pydantic import BaseModel
 
-from iml import variants
+from iml import rerun, tracking, variants
 from iml.agents import (comparison, debugger, description_analyzer, guideline, llm_track, model_retriever,
                         modules)
 from iml.agents.context import AgentContext
@@ -50,6 +50,8 @@ FINISH_RESERVE_S = 6.0
 VERIFY_SHARE = 0.05
 VERIFY_FLOOR_S = 20.0
 VERIFY_CAP_S = 60.0
+# The full run's finished candidates, which `iml resume` takes back after a kill instead of fitting them again.
+CANDIDATES_DIR = "candidates"
 
 
 class RunOutcome(BaseModel):
@@ -61,6 +63,7 @@ class RunOutcome(BaseModel):
     members: list[str]
     seconds: float
     status: str
+    mlflow_run_id: str | None = None  # when the run was logged to MLflow (--mlflow)
 
 
 class Run:
@@ -84,6 +87,7 @@ class Run:
         if not data_dir.is_dir():
             raise DataError(f"data folder {data_dir} does not exist or is not a folder.",
                             hint="pass the folder holding train/test files, e.g. examples/churn/prepared/public")
+        tracking.require(options)
         # Perceive before creating anything, so bad input leaves no half-made run folder behind.
         summary = description_analyzer.expert(options)
         folder = RunFolder.create(Path(options.runs_root), summary.name,
@@ -106,11 +110,25 @@ class Run:
         folder = RunFolder.open(run_dir)
         state = folder.state()
         options = RunOptions.model_validate(state.options)
+        tracking.require(options)
         if time_budget:
             options.time_budget = time_budget
         run = cls(folder, options, progress)
         run.folder.event("run_resumed", phase_done=state.phase_done)
         return run
+
+    @classmethod
+    def rerun_from(cls, run_dir: Path, start: str, progress: Progress, time_budget: float | None = None) -> "Run":
+        """Re-run from a phase after a person edited an artifact (iml.rerun says which phase and why)."""
+        decision = rerun.prepare(RunFolder.open(run_dir), start)
+        if decision["edited"]:
+            progress.info(f"edited since the last execution: {', '.join(decision['edited'])}")
+        if decision["start"] != start:
+            progress.info(f"re-running from {decision['start']} (not {start}): "
+                          + ("the edits need it" if decision["edited"] else "the run never got that far"))
+        if decision["history"]:
+            progress.info(f"the earlier results are in {decision['history']}/")
+        return cls.reopen(run_dir, progress, time_budget)
 
     def execute(self, stop_after: str | None = None) -> RunOutcome:
         """Run the phases after the last one done; ``stop_after`` pauses the run (to edit an artifact)."""
@@ -137,6 +155,8 @@ class Run:
         state.phase_done, state.status = "done", "succeeded"
         self.folder.save_state(state)
         outcome = self.outcome()
+        if self.options.mlflow is not None:
+            outcome.mlflow_run_id = self._track()
         self.folder.event("run_finished", **outcome.model_dump())
         return outcome
 
@@ -149,6 +169,14 @@ class Run:
                            f"metric {summary.metric}; {profile.n_train_rows} train / {profile.n_test_rows} test rows")
 
     def _plan(self) -> None:
+        snapshot = rerun.last_executed(self.folder)
+        if snapshot is not None and rerun.differs(self.folder, snapshot, rerun.BLUEPRINT):
+            # A person's edit of the plan is the plan: validated (a broken one is an error naming the field)
+            # and kept; blueprint.md follows it.
+            self.ctx.save_blueprint(self.blueprint)
+            self.folder.event("edit_kept", artifact=rerun.BLUEPRINT, phase="plan")
+            self.progress.info("blueprint.json was edited: the edit is the plan")
+            return
         modalities = {"text"} if self.profile.text_columns else set()
         modalities |= {m.modality for m in self.summary.media}
         retrieval = model_retriever.retrieve(self.ctx, modalities)
@@ -156,8 +184,21 @@ class Run:
 
     def _code(self) -> None:
         coder.copy_runtime(self.folder.path)
-        modules.write(self.ctx, self.blueprint)
-        llm_track.add(self.ctx)
+        snapshot = rerun.last_executed(self.folder)
+        if snapshot is None:  # the first coding of this run
+            modules.write(self.ctx, self.blueprint)
+            llm_track.add(self.ctx)
+            return
+        # Coding again (`iml rerun`): a module edited since it last ran is kept, to be verified like generated
+        # code; the others are rendered again only when the blueprint changed (else they stay as they ran,
+        # repairs included).
+        bp, replan = self.blueprint, rerun.differs(self.folder, snapshot, rerun.BLUEPRINT)
+        for module in self.variant.modules(bp):
+            if self.folder.file(module).exists() and rerun.differs(self.folder, snapshot, module):
+                self.folder.event("edit_kept", artifact=module, phase="code")
+                self.progress.info(f"{module} was edited: kept, and verified next")
+            elif replan or not self.folder.file(module).exists():
+                self.folder.write_text(module, modules.render(self.ctx, bp, module))
 
     def _verify(self) -> None:
         if self.variant.verification_skipped:  # the ablation without execution verification
@@ -187,8 +228,12 @@ class Run:
     def _repair(self, diagnoses: list[Diagnosis], stage: str) -> None:
         """Blame the first failure's module and apply the next repair to it; raise when out of rounds or ideas."""
         diagnosis = diagnoses[0]
+        journal = self.folder.events()
+        # A rerun starts its repair rounds afresh: the earlier attempt's repairs were of other code.
+        since = max((i for i, e in enumerate(journal) if e["event"] == "rerun"), default=-1) + 1
         tried = [Repair.model_validate({k: e[k] for k in Repair.model_fields if k in e})
-                 for e in self.folder.events() if e["event"] == "repair"]
+                 for e in journal[since:] if e["event"] == "repair"]
+        diff_number = sum(1 for e in journal if e["event"] == "repair") + 1  # never overwrites an earlier diff
         self.folder.event(f"{stage}_failed", round=len(tried), diagnoses=[d.model_dump() for d in diagnoses])
         self.progress.warn(f"{diagnosis.module}: {diagnosis.failure} ({diagnosis.cause}): {diagnosis.evidence[:160]}")
         if len(tried) >= self.options.debug_rounds:
@@ -214,7 +259,7 @@ class Run:
             "".join(difflib.unified_diff(text.splitlines(True), self.folder.file(m).read_text().splitlines(True),
                                          f"a/{m}", f"b/{m}"))
             for m, text in before.items())
-        diff_file = self.folder.write_text(f"attempts/repair-{len(tried) + 1:02d}.diff", diff)
+        diff_file = self.folder.write_text(f"attempts/repair-{diff_number:02d}.diff", diff)
         self.folder.event("repair_diff", round=len(tried) + 1, file=str(diff_file.relative_to(self.folder.path)),
                           changed_lines=sum(1 for line in diff.splitlines() if line[:1] in "+-"))
 
@@ -293,7 +338,8 @@ class Run:
         result = self._sandboxed(attempt, ["--time-budget", f"{budget:.1f}",
                                            "--out", str(self.folder.file("submission.csv")),
                                            "--model-dir", str(self.folder.file("model")),
-                                           "--oof-dir", str(self.folder.file("oof"))],
+                                           "--oof-dir", str(self.folder.file("oof")),
+                                           "--results-dir", str(self.folder.file(CANDIDATES_DIR))],
                                  timeout=max(10.0, remaining - FINISH_RESERVE_S), stream=True)
         (attempt / "outcome.json").write_text(json.dumps({"sandbox": result.model_dump()}, indent=2))
         report_path = attempt / "pipeline_report.json"
@@ -331,6 +377,18 @@ class Run:
 
         write_report(self.folder, seconds_left=self.deadline - time.monotonic())
 
+    def _track(self) -> str | None:
+        """Log the finished run to MLflow; a tracking server that fails does not fail the run."""
+        try:
+            logged = tracking.log_run(self.folder, self.options)
+        except Exception as exc:
+            self.folder.event("mlflow_failed", error=f"{type(exc).__name__}: {exc}")
+            self.progress.warn(f"logging to MLflow failed: {type(exc).__name__}: {exc}")
+            return None
+        self.folder.event("mlflow_logged", **logged)
+        self.progress.info(f"MLflow run {logged['run_id']} ({logged['tracking_uri']}); model {logged['model_uri']}")
+        return logged["run_id"]
+
     # ---------------------------------------------------------------- helpers
     def _leave_floor(self) -> None:
         """A failed run whose data can be read still leaves a valid submission: the floor."""
@@ -365,9 +423,11 @@ class Run:
 
     def _sandboxed(self, attempt: Path, args: list[str], timeout: float, stream: bool = False):
         for module in [PIPELINE, *(str(p.relative_to(self.folder.path)) for p in self.folder.path.glob("code/*.py"))]:
-            target = attempt / "code_version" / module
+            target = attempt / rerun.CODE_VERSION / module
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(self.folder.file(module), target)
+        if self.folder.file(rerun.BLUEPRINT).exists():  # what ran was coded from this plan (`iml rerun` compares)
+            shutil.copy(self.folder.file(rerun.BLUEPRINT), attempt / rerun.CODE_VERSION / rerun.BLUEPRINT)
         args = [str(self.folder.file(PIPELINE)), "--data", self.options.data_dir,
                 "--report", str(attempt / "pipeline_report.json"), "--events", str(attempt / PIPELINE_EVENTS), *args]
         memory = self.options.memory_mb or int(psutil.virtual_memory().total * 0.75 / 2**20)

@@ -44,6 +44,9 @@ class RunOptions(BaseModel):
     # Copy data_dir into the run folder (data/) and read it from there: the tables the Python API was given
     # as DataFrames, or a lone table file, are staged in a temporary folder that does not outlive the call.
     keep_data: bool = False
+    # MLflow tracking URI the finished run is logged to; "" for MLflow's own default (MLFLOW_TRACKING_URI,
+    # else its local store); None: not logged. True (the Python API's mlflow=True) means "".
+    mlflow: str | None = None
 
     @field_validator("presets")
     @classmethod
@@ -61,6 +64,12 @@ class RunOptions(BaseModel):
         if value not in VARIANTS:
             raise ValueError(f"unknown variant {value!r}; expected one of {', '.join(VARIANTS)}")
         return value
+    @field_validator("mlflow", mode="before")
+    @classmethod
+    def _mlflow_switch(cls, value):
+        if value is True:
+            return ""
+        return None if value is False else value
 
     @field_validator("data_dir")
     @classmethod

@@ -27,7 +27,7 @@ def filled(cls: type[ev.Event]) -> ev.Event:
 
 def test_every_kind_is_registered_once():
     kinds = [cls.kind for cls in ev.EVENT_TYPES.values()]
-    assert len(kinds) == len(set(kinds)) == 12
+    assert len(kinds) == len(set(kinds)) == 13
     assert "event" not in ev.EVENT_TYPES
     assert all(ev.EVENT_TYPES[k].kind == k for k in ev.EVENT_TYPES)
 

@@ -119,6 +119,18 @@ class CandidateSkipped(Event):
 
 
 @dataclass
+class CandidateReused(Event):
+    """Finished and saved by an earlier execution of the same code on the same rows (a resumed run)."""
+
+    kind: ClassVar[str] = "candidate_reused"
+    track: str = ""
+    learner: str = ""
+    cv_mean: float = 0.0
+    cv_std: float = 0.0
+    holdout: float | None = None
+
+
+@dataclass
 class SubmissionSaved(Event):
     kind: ClassVar[str] = "submission_saved"
     members: list = field(default_factory=list)
@@ -147,7 +159,7 @@ class PipelineFinished(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in (
     PipelineStarted, DataLoaded, FeaturizeStarted, Featurized, FeaturizeFailed, CandidateStarted,
-    CandidateFinished, CandidateFailed, CandidateSkipped, SubmissionSaved, PipelineFailed, PipelineFinished)}
+    CandidateFinished, CandidateFailed, CandidateSkipped, CandidateReused, SubmissionSaved, PipelineFailed, PipelineFinished)}
 
 
 def from_dict(record: dict) -> Event:

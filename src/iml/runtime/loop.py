@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import events as ev
-from . import spaces
+from . import resumption, spaces
 from .config import CandidateSpec, PipelineConfig
 from .fitted import FittedPipeline, Member
 from .folds import make_folds, sample_rows, split_holdout
@@ -56,6 +56,7 @@ class TrainArgs:
     events: str | None = None  # the typed events file
     workers: int | None = None  # fitting processes at a time (None: the config's; 0: one per core)
     in_process: bool = False  # fit in this process, one fit at a time, nothing killed (for a debugger)
+    results_dir: str | None = None  # finished candidates kept here; a resumed execution reuses them
 
 
 @dataclass
@@ -194,6 +195,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ candidates
     def _run_candidate(self, i: int, spec: CandidateSpec) -> None:
+        if self._reuse(spec):
+            return
         track, learner = spec.track, spec.learner
         if not self.sampling:
             preload(learner)  # its imports (PyTorch: seconds) are the run's cost, not this candidate's share
@@ -263,7 +266,42 @@ class Trainer:
                                                 traceback=traceback.format_exc()))
             if self.results:
                 self.save()
+        else:
+            self._keep(spec, result, row)
         self.deadline = min(self.deadline, self.run_deadline - 3.0 * (time.time() - saving) - 1.0)
+
+    # ------------------------------------------------------------------ resuming
+    def _fingerprint(self) -> str:
+        if "_print" not in self.__dict__:
+            m = self.modules
+            folds = [part for fold in self.folds for part in fold]
+            self._print = resumption.fingerprint([m.preprocess, *m.tracks.values(), *m.features.values()],
+                                                 [self.frame, self.test], [self.y_dev, self.hold, *folds])
+        return self._print
+
+    def _keep(self, spec: CandidateSpec, result: CandidateResult, row: dict) -> None:
+        if self.args.results_dir and not self.sampling:
+            resumption.keep(self.args.results_dir, spec, self._fingerprint(), result, row)
+
+    def _reuse(self, spec: CandidateSpec) -> bool:
+        """A previous execution of this code on these rows saved the candidate: take it back, fit nothing."""
+        if not self.args.results_dir or self.sampling:
+            return False
+        kept = resumption.saved(self.args.results_dir, spec, self._fingerprint())
+        if kept is None:
+            return False
+        try:
+            self.featurize(self.config.track_features[spec.track])  # its preprocessor goes into the pipeline
+        except Exception:  # FeaturizeError, or no time to featurize: the candidate's normal path says so
+            return False
+        result, row = kept
+        self.results.append(result)
+        self.leaderboard.append(row)
+        log(f"{spec.name}: reused from the previous execution (CV {row['cv_mean']:.5f})")
+        self.events.emit(ev.CandidateReused(track=spec.track, learner=spec.learner, cv_mean=row["cv_mean"],
+                                            cv_std=row["cv_std"], holdout=row["holdout"]))
+        self.save()
+        return True
 
     def _validate(self, spec: CandidateSpec, X, others: list, share: float, t0: float) -> tuple[CandidateResult, int]:
         """Price a fit on the first folds, cross-validate the defaults (and submit them when nothing

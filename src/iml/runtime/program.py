@@ -59,6 +59,8 @@ def main(config: dict, here: Path, doc: str | None = None, argv: list[str] | Non
     parser.add_argument("--events", default=None, help="write typed progress events (JSON lines) to this file")
     parser.add_argument("--workers", type=int, default=None,
                         help="fitting processes at a time (default: one per core)")
+    parser.add_argument("--results-dir", default=None,
+                        help="keep finished candidates here; a later run of the same code reuses them")
     parser.add_argument("--in-process", action="store_true",
                         help="fit in this process, one fit at a time, no fit stopped (to debug a module)")
     args = parser.parse_args(argv)
@@ -71,5 +73,5 @@ def main(config: dict, here: Path, doc: str | None = None, argv: list[str] | Non
     train_args = TrainArgs(data=args.data, out=args.out, model_dir=args.model_dir, report=args.report,
                            oof_dir=args.oof_dir, time_budget=args.time_budget, sample_rows=args.sample_rows,
                            verify_dir=args.verify_dir, events=args.events, workers=args.workers,
-                           in_process=args.in_process)
+                           in_process=args.in_process, results_dir=args.results_dir)
     sys.exit(Trainer(settings, modules, train_args).run())
