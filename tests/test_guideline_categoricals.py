@@ -22,9 +22,11 @@ def test_few_levels_one_hot_mid_and_high_native_huge_or_near_unique_frequency_co
     assert reason.startswith("13 levels, 2% of test values unseen in train") and "category column" in reason
     assert guideline._categorical_encoding(categorical(guideline.NATIVE_MAX_LEVELS))[0] == "native_categorical_columns"
     bucket, action, reason = guideline._categorical_encoding(categorical(guideline.NATIVE_MAX_LEVELS + 1, 100_000))
-    assert (bucket, action) == ("ordinal_columns", "frequency codes") and "more than 5000" in reason
+    assert (bucket, action) == ("ordinal_columns", "frequency codes") and "more than 32" in reason
     bucket, _, reason = guideline._categorical_encoding(categorical(800, 1000))
-    assert bucket == "ordinal_columns" and "80% of the rows distinct" in reason
+    assert bucket == "ordinal_columns" and "more than 32" in reason
+    bucket, _, reason = guideline._categorical_encoding(categorical(24, 40))
+    assert bucket == "ordinal_columns" and "60% of the rows distinct" in reason
 
 
 def test_the_plan_lists_native_columns_with_their_reason_and_the_module_reads_them(binary_task: Path) -> None:
