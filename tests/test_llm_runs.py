@@ -234,7 +234,8 @@ def test_llm_run_end_to_end_with_expert_floor_and_no_key_leak(binary_task: Path,
 def test_buggy_llm_module_is_repaired_in_two_rounds(binary_task: Path, tmp_path: Path) -> None:
     script = Script(modeling_coder=[fenced(BUGGY_MODEL)], debugger=[fenced(STILL_BUGGY_MODEL), fenced(GOOD_MODEL)])
     with FakeLLMServer(responder=script) as server:
-        run = start(binary_task, tmp_path / "run", server.url, llm="ollama:qwen2.5-coder")
+        # Three verifications before training: more than the default 25 s, so the repaired module still trains.
+        run = start(binary_task, tmp_path / "run", server.url, llm="ollama:qwen2.5-coder", time_budget=35)
         outcome = run.execute()
     assert_valid_submission(run, outcome)
     repairs = events(run, "repair")

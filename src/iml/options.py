@@ -62,8 +62,10 @@ class RunOptions(BaseModel):
         from iml.variants import VARIANTS
 
         if value not in VARIANTS:
-            raise ValueError(f"unknown variant {value!r}; expected one of {', '.join(VARIANTS)}")
+            names = [repr(v) for v in VARIANTS]
+            raise ValueError(f"unknown variant {value!r}; expected {', '.join(names[:-1])} or {names[-1]}")
         return value
+
     @field_validator("mlflow", mode="before")
     @classmethod
     def _mlflow_switch(cls, value):

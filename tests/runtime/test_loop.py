@@ -213,7 +213,8 @@ def test_trainer_end_to_end(task):
     assert fitted.versions["python"] and not fitted.version_differences()
 
     # the out-of-fold predictions of every complete candidate
-    assert sorted(p.name for p in (out / "oof").iterdir()) == ["traditional_logreg.npy"]
+    # each candidate's out-of-fold predictions, and the selection's beside the truth (the report's plots)
+    assert sorted(p.name for p in (out / "oof").iterdir()) == ["selection.csv", "traditional_logreg.npy"]
     assert np.load(out / "oof" / "traditional_logreg.npy").shape == (96, 2)
 
 
