@@ -23,6 +23,7 @@ from iml.planning.blueprint import Blueprint
 from iml.run_code import RunCode
 from iml.runfolder import RunFolder
 from iml.runtime import metrics
+from iml.runtime.importance import permutation_importance
 from iml.schema import InputSchema
 
 # The metrics evaluate() reports besides the task's own, by task type (regression ones that need
@@ -134,22 +135,12 @@ class Predictor:
             frame = frame.sample(max_rows, random_state=seed)
         y = self._labels(frame)
         features, _ = self.schema.check(frame.drop(columns=self.summary.target_columns))
-        metric, higher = self.summary.metric, self.summary.greater_is_better
-        rng = np.random.default_rng(seed)
         with self._code.active():
-            base = self._score(metric, y, self._fitted.predict_matrix(features))
-            rows = []
-            for column in self.schema.required:
-                drops = []
-                for _ in range(n_shuffles):
-                    shuffled = features.copy()
-                    shuffled[column] = features[column].to_numpy()[rng.permutation(len(features))]
-                    value = self._score(metric, y, self._fitted.predict_matrix(shuffled))
-                    drops.append(base - value if higher else value - base)
-                rows.append({"feature": column, "importance": float(np.mean(drops)),
-                             "stddev": float(np.std(drops, ddof=1)) if n_shuffles > 1 else 0.0,
-                             "n_shuffles": n_shuffles})
-        table = pd.DataFrame(rows, columns=["feature", "importance", "stddev", "n_shuffles"])
+            _, rows, _ = permutation_importance(
+                lambda data: self._score(self.summary.metric, y, self._fitted.predict_matrix(data)), features,
+                self.schema.required, self.summary.greater_is_better, repeats=n_shuffles, seed=seed)
+        table = pd.DataFrame(rows, columns=["column", "importance", "std", "repeats"]).rename(
+            columns={"column": "feature", "std": "stddev", "repeats": "n_shuffles"})
         return table.set_index("feature").sort_values("importance", ascending=False)
 
     # ------------------------------------------------------------------ helpers

@@ -30,6 +30,7 @@ def main() -> None:
     sys.path.insert(0, args.code)
     import preprocess  # the run's own module: how its tables are read
     from iml_runtime.decision import score
+    from iml_runtime.importance import permutation_importance
 
     with open(args.model, "rb") as fh:
         fitted = pickle.load(fh)
@@ -39,25 +40,11 @@ def main() -> None:
     frame, y = raw.train.iloc[rows].reset_index(drop=True), raw.y.iloc[rows]
     objective, rule = fitted.objective, getattr(fitted, "rule", None)
     truth = objective.encode_target(y)
-
-    def evaluate(data) -> float:
-        return score(objective, truth, fitted.predict_matrix(data), rule)
-
-    base = evaluate(frame)
     skip = {preprocess.TARGET, getattr(preprocess, "ID_COLUMN", None)}
     columns = [c for c in frame.columns if c not in skip]
-    sign = 1.0 if objective.greater_is_better else -1.0
-    results, left_out = [], []
-    for column in columns:
-        if time.monotonic() > deadline:
-            left_out.append(column)
-            continue
-        losses = []
-        for _ in range(args.repeats):
-            shuffled = frame.copy()
-            shuffled[column] = rng.permutation(shuffled[column].to_numpy())
-            losses.append(sign * (base - evaluate(shuffled)))
-        results.append({"column": column, "importance": float(np.mean(losses)), "std": float(np.std(losses))})
+    base, results, left_out = permutation_importance(
+        lambda data: score(objective, truth, fitted.predict_matrix(data), rule), frame, columns,
+        objective.greater_is_better, repeats=args.repeats, seed=args.seed, deadline=deadline)
     with open(args.out, "w") as fh:
         json.dump({"rows": len(frame), "repeats": args.repeats, "baseline": float(base), "metric": objective.metric,
                    "columns": results, "left_out": left_out}, fh)
