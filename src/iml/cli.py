@@ -239,7 +239,7 @@ def resume(
 @app.command()
 def rerun(
     run_dir: Path = typer.Argument(..., help="A run folder written by `iml run`."),
-    start: str = typer.Option(..., "--from", help="The phase to re-run from: plan (after editing blueprint.json), "
+    start: str = typer.Option(..., "--from", metavar="plan|code|verify|train", help="The phase to re-run from: plan (after editing blueprint.json), "
                               "code (after editing a module under code/), verify or train. Edits are kept and "
                               "verified; the earlier results move to history/<n>/."),
     time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Seconds for the phases re-run."),

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .base import Learner, as_matrix, threads_for
+from .torch_training import BestEpoch, balanced_class_weights
 
 MAX_EPOCHS = 300  # params "max_epochs" and "patience" change these two
 PATIENCE = 12
@@ -117,14 +118,15 @@ class MLPLearner(Learner):
         net = Net(len(self.dense_idx_), self.categories_, self.grid_shape_, 1 if regression else self.n_classes,
                   int(params["hidden"]), float(params["dropout"])).to(self.device_)
         self.model_ = net
-        loss_fn = nn.MSELoss() if regression else nn.CrossEntropyLoss(weight=self._class_weights(y))
+        loss_fn = nn.MSELoss() if regression else nn.CrossEntropyLoss(
+            weight=balanced_class_weights(y, self.n_classes, self.class_weight, self.device_))
         optimizer = torch.optim.AdamW(net.parameters(), lr=float(params["lr"]),
                                       weight_decay=float(params["weight_decay"]))
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=patience // 3)
         train = self._tensors(X, y)
         monitor = train if valid is None else self._tensors(*valid)
         batch = int(min(512, max(32, len(y) // 20)))
-        best, best_state, waited, epochs, best_epoch = math.inf, None, 0, 0, 0
+        best, epochs = BestEpoch(patience, 1e-4), 0
         generator = torch.Generator().manual_seed(self.seed)
         for epochs in range(1, max_epochs + 1):
             net.train()
@@ -141,27 +143,13 @@ class MLPLearner(Learner):
                 net.eval()
                 current = float(loss_fn(self._forward(monitor[:3]), monitor[3]))
             scheduler.step(current)
-            if current < best - 1e-4:
-                best, waited, best_epoch = current, 0, epochs
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-            else:
-                waited += 1
-            if waited >= patience or self._out_of_time():
+            if best.update(net, current, epochs) or self._out_of_time():
                 break
-        if best_state is not None:
-            net.load_state_dict(best_state)
+        best.restore(net)
         net.eval()
         self.n_iterations_ = epochs
         if valid is not None:
-            self.best_iterations_ = max(1, best_epoch)
-
-    def _class_weights(self, y: np.ndarray):
-        """Balanced class weights for the loss, when asked for (a class absent from the fit counts as one row)."""
-        if self.class_weight != "balanced":
-            return None
-        counts = np.bincount(y, minlength=self.n_classes).astype(float)
-        return torch.tensor(len(y) / (self.n_classes * np.maximum(counts, 1)), dtype=torch.float32,
-                            device=self.device_)
+            self.best_iterations_ = max(1, best.epoch)
 
     def _tensors(self, X, y: np.ndarray):
         dense, codes, grid = self._split(X)

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from .base import Learner, as_matrix, threads_for
+from .torch_training import BestEpoch, balanced_class_weights
 
 MAX_EPOCHS = 200  # params "max_epochs" and "patience" change these two
 PATIENCE = 16
@@ -139,12 +140,13 @@ class TabMLearner(Learner):
                              d_block=int(params.get("d_block") or size["d_block"]),
                              n_blocks=int(params["n_blocks"]), dropout=float(params["dropout"])).to(self.device_)
         self.model_ = net
-        self.loss_weights_ = None if regression else self._class_weights(y)
+        self.loss_weights_ = None if regression else balanced_class_weights(y, self.n_classes, self.class_weight,
+                                                                                  self.device_)
         loss_fn = nn.MSELoss() if regression else nn.CrossEntropyLoss(weight=self.loss_weights_)
         optimizer = torch.optim.AdamW(net.parameters(), lr=float(params["lr"]),
                                       weight_decay=float(params["weight_decay"]))
         batch = int(params.get("batch_size") or batch_size(len(y)))
-        best, best_state, waited, epochs, best_epoch = math.inf, None, 0, 0, 0
+        best, epochs = BestEpoch(patience, 1e-5), 0
         generator = torch.Generator().manual_seed(self.seed)
         for epochs in range(1, max_epochs + 1):
             net.train()
@@ -162,21 +164,14 @@ class TabMLearner(Learner):
                     loss = loss_fn(out.flatten(0, 1), target.repeat_interleave(out.shape[1]))
                 loss.backward()
                 optimizer.step()
-            current = self._monitor_loss(monitor)
-            if current < best - 1e-5:
-                best, waited, best_epoch = current, 0, epochs
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-            else:
-                waited += 1
-            if waited >= patience or self._out_of_time():
+            if best.update(net, self._monitor_loss(monitor), epochs) or self._out_of_time():
                 break
-        if best_state is not None:
-            net.load_state_dict(best_state)
+        best.restore(net)
         net.eval()
-        self.best_loss_ = best
+        self.best_loss_ = best.loss
         self.n_iterations_ = epochs
         if validated:
-            self.best_iterations_ = max(1, best_epoch)
+            self.best_iterations_ = max(1, best.epoch)
 
     def _monitor_loss(self, tensors) -> float:
         """The ensemble's loss: mean squared error of the heads' mean, or log loss of their mean probability."""
@@ -189,14 +184,6 @@ class TabMLearner(Learner):
             weights = self.loss_weights_[target]
             return float(-(weights * picked).sum() / weights.sum())
         return float(-picked.mean())
-
-    def _class_weights(self, y: np.ndarray):
-        """Balanced class weights for the loss, when asked for (a class absent from the fit counts as one row)."""
-        if self.class_weight != "balanced":
-            return None
-        counts = np.bincount(y, minlength=self.n_classes).astype(float)
-        return torch.tensor(len(y) / (self.n_classes * np.maximum(counts, 1)), dtype=torch.float32,
-                            device=self.device_)
 
     def _tensors(self, X, y: np.ndarray):
         numbers, cats = self._split(X)
