@@ -120,6 +120,7 @@ def test_no_repair_rounds_means_a_clear_failure(binary_task: Path, tmp_path: Pat
     floor = pd.read_csv(run.folder.file("submission.csv"))
     assert list(floor.columns) == ["row_id", "left"] and len(floor) == 200 and floor["left"].nunique() == 1
     assert "floor_only" in [e["event"] for e in run.folder.events()]
+    assert [e["source"] for e in run.folder.events() if e["event"] == "floor_saved"] == ["host"]  # the early floor
 
 
 def test_a_candidate_that_always_fails_is_contained(binary_task: Path, tmp_path: Path) -> None:

@@ -122,6 +122,12 @@ def test_run_writes_every_artifact(finished_run: Path, data: Path) -> None:
     assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
     assert kinds.count("phase_done") == 7
     assert any((finished_run / "attempts").iterdir())
+    # the host's floor is the first submission, written beside the sample run, before any model's
+    records = [json.loads(line) for line in (finished_run / "events.jsonl").read_text().splitlines()]
+    floor = next(r for r in records if r["event"] == "floor_saved")
+    first = next(r for r in records if r["event"] == "first_submission")
+    model = next(r for r in records if r["event"] == "first_model_submission")
+    assert floor["source"] == "host" and first["seconds"] == floor["seconds"] < model["seconds"]
 
 
 def test_generated_code_does_not_import_iml(finished_run: Path) -> None:
