@@ -7,6 +7,7 @@ blueprint explains itself to the person who reads blueprint.md.
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 from iml.distribution import install_hint
 from iml.perception.profile import ColumnProfile, MediaProfile, Profile
@@ -341,9 +342,9 @@ def _weights_seconds(encoder: Checkpoint) -> float:
 
 
 def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
+    """An NVIDIA driver is loaded: the planner's guess that PyTorch will find a GPU, without importing
+    PyTorch (seconds of the plan phase); the pipeline itself asks torch."""
+    return Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidia0").exists()
 
 
 def _add_tracks(model: ModelPlan, prep: PrepPlan, profile: Profile, retrieval: Retrieval,
