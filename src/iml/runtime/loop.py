@@ -494,9 +494,10 @@ class Trainer:
         for tmp, final in staged:
             tmp.replace(final)
         saved = "submission and pipeline" if self.has_test else "pipeline (no test table: no submission)"
-        log(f"saved {saved}: {selection['members']} ({chosen.how}), CV {chosen.score:.5f}")
         self.events.emit(ev.SubmissionSaved(members=selection["members"], how=chosen.how, cv_score=chosen.score,
                                             holdout_score=holdout, path=str(out) if self.has_test else ""))
+        # after the event: the host reads the events when a line arrives, so it times the save by this one
+        log(f"saved {saved}: {selection['members']} ({chosen.how}), CV {chosen.score:.5f}")
 
     def _write_selection_predictions(self, oof_dir: Path, chosen: Selection,
                                      holdout_pred: np.ndarray | None) -> tuple[Path, Path]:
