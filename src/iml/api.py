@@ -14,8 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from iml.errors import IMLError
 from iml.inputs import Table, stage_tables
 from iml.predictor import Predictor
@@ -36,8 +34,8 @@ def fit(train: Table, label: str | None = None, *, test: Table | None = None, de
     data or an option cannot be used.
     """
     from iml.flow import Run
-    from iml.options import RunOptions
     from iml.progress import Progress
+    from iml.settings import run_options
 
     fields = {"target": label, "description": description, "time_budget": time_budget, "metric": metric,
               "problem_type": problem_type, "run_dir": str(run_dir) if run_dir is not None else None, **options}
@@ -53,12 +51,7 @@ def fit(train: Table, label: str | None = None, *, test: Table | None = None, de
             fields["data_dir"] = str(train)
         else:
             fields.update(stage_tables(Path(staging), train, test), keep_data=True)
-        try:
-            run_options = RunOptions(**fields)
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise IMLError(f"invalid option: {problems}", hint="see help(iml.fit) and `iml run --help`") from None
-        run = Run.start(run_options, Progress(quiet=quiet))  # copies the staged tables into the run folder
+        run = Run.start(run_options(fields, hint="see help(iml.fit) and `iml run --help`"), Progress(quiet=quiet))  # copies the staged tables into the run folder
     run.execute()
     return Predictor(run.folder.path)
 

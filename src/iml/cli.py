@@ -164,11 +164,9 @@ def run(
                                                      "default. Needs " + install_hint("mlflow") + ".")),
 ) -> None:
     """Run the whole flow on a task folder (or one training table) and write a new run folder."""
-    from pydantic import ValidationError
-
     from iml.flow import Run
     from iml.planning.presets import preset
-    from iml.settings import resolve
+    from iml.settings import resolve, run_options
 
     try:
         if task is not None and goal is not None:
@@ -182,13 +180,9 @@ def run(
         settings = resolve(given)
         if settings.values.get("presets", DEFAULT_PRESET) not in PRESETS:
             preset(settings.values["presets"])  # the error lists the valid presets with their trade-offs
-        try:
-            options = RunOptions(data_dir=str(data_dir), description=description,
-                                 run_dir=str(run_dir) if run_dir else None, **settings.values)
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))} (from {settings.source_of(str(e['loc'][0]))}): "
-                                 f"{e['msg']}" for e in exc.errors())
-            raise IMLError(f"invalid option: {problems}", hint="see `iml run --help`") from None
+        options = run_options(dict(data_dir=str(data_dir), description=description,
+                                   run_dir=str(run_dir) if run_dir else None, **settings.values),
+                              hint="see `iml run --help`", source_of=settings.source_of)
         with _progress(quiet, verbose) as progress:
             if settings.from_config():
                 progress.info("options from the environment and config: " + ", ".join(

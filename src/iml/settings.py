@@ -13,9 +13,9 @@ import difflib
 import os
 import sys
 from pathlib import Path
-from typing import Any, Mapping, get_origin
+from typing import Any, Callable, Mapping, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from iml.errors import IMLError
 from iml.options import RunOptions
@@ -121,3 +121,17 @@ def _normalized(field: str, value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+def run_options(fields: Mapping[str, Any], hint: str, source_of: Callable[[str], str] | None = None) -> RunOptions:
+    """RunOptions from ``fields``; a value that does not validate is an IMLError naming each field (and, given
+    ``source_of``, where its value came from), for the CLI and the Python API alike."""
+    try:
+        return RunOptions(**fields)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(map(str, error["loc"]))
+            origin = f" (from {source_of(str(error['loc'][0]))})" if source_of else ""
+            problems.append(f"{where}{origin}: {error['msg']}")
+        raise IMLError(f"invalid option: {'; '.join(problems)}", hint=hint) from None

@@ -13,6 +13,7 @@ import pickle
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -271,23 +272,22 @@ class Trainer:
         self.deadline = min(self.deadline, self.run_deadline - 3.0 * (time.time() - saving) - 1.0)
 
     # ------------------------------------------------------------------ resuming
+    @cached_property
     def _fingerprint(self) -> str:
-        if "_print" not in self.__dict__:
-            m = self.modules
-            folds = [part for fold in self.folds for part in fold]
-            self._print = resumption.fingerprint([m.preprocess, *m.tracks.values(), *m.features.values()],
-                                                 [self.frame, self.test], [self.y_dev, self.hold, *folds])
-        return self._print
+        m = self.modules
+        folds = [part for fold in self.folds for part in fold]
+        return resumption.fingerprint([m.preprocess, *m.tracks.values(), *m.features.values()],
+                                      [self.frame, self.test], [self.y_dev, self.hold, *folds])
 
     def _keep(self, spec: CandidateSpec, result: CandidateResult, row: dict) -> None:
         if self.args.results_dir and not self.sampling:
-            resumption.keep(self.args.results_dir, spec, self._fingerprint(), result, row)
+            resumption.keep(self.args.results_dir, spec, self._fingerprint, result, row)
 
     def _reuse(self, spec: CandidateSpec) -> bool:
         """A previous execution of this code on these rows saved the candidate: take it back, fit nothing."""
         if not self.args.results_dir or self.sampling:
             return False
-        kept = resumption.saved(self.args.results_dir, spec, self._fingerprint())
+        kept = resumption.saved(self.args.results_dir, spec, self._fingerprint)
         if kept is None:
             return False
         try:
