@@ -1,4 +1,4 @@
-"""MLflow tracking of a finished run (the extra ``iml[mlflow]``, asked for with ``--mlflow [TRACKING_URI]``).
+"""MLflow tracking of a finished run (the extra ``iml-automl[mlflow]``, asked for with ``--mlflow [TRACKING_URI]``).
 
 One MLflow run per iml run: the run's options and task facts as params, the selection's and every
 candidate's CV and holdout scores as metrics, the leaderboard, report, blueprint, task summary and
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from iml.distribution import install_hint
 from iml.errors import IMLError
 from iml.options import RunOptions
 from iml.runfolder import RunFolder
@@ -30,7 +31,8 @@ ARTIFACTS = ("task_summary.json", "profile.json", "blueprint.json", "blueprint.m
              "pipeline_report.json", "report.html", "selection_explained.md", PIPELINE)
 # Distributions the pipeline needs wherever the model loads; the learners' only when installed here.
 BASE_REQUIREMENTS = ("numpy", "pandas", "scikit-learn", "scipy")
-LEARNER_REQUIREMENTS = ("lightgbm", "xgboost", "catboost", "torch", "tabm", "sentence-transformers")
+# xgboost-cpu is xgboost without CUDA (the core's choice on Linux): whichever is installed is required.
+LEARNER_REQUIREMENTS = ("lightgbm", "xgboost", "xgboost-cpu", "catboost", "torch", "tabm", "sentence-transformers")
 PARAM_CHARS = 500  # MLflow caps a param's value; a long one (a goal text) is cut, the full text is an artifact
 
 
@@ -38,7 +40,7 @@ def require(options: RunOptions) -> None:
     """Fail before the run starts, not after it trained, when MLflow logging is asked for without mlflow."""
     if options.mlflow is not None and importlib.util.find_spec("mlflow") is None:
         raise IMLError("--mlflow needs the mlflow package, which is not installed here.",
-                       hint="pip install 'iml[mlflow]', or run without --mlflow")
+                       hint=f"{install_hint('mlflow')}, or run without --mlflow")
 
 
 def log_run(folder: RunFolder, options: RunOptions) -> dict:
