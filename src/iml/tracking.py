@@ -114,7 +114,8 @@ def _requirements() -> list[str]:
     found = []
     for name in (*BASE_REQUIREMENTS, *LEARNER_REQUIREMENTS):
         try:
-            found.append(f"{name}=={metadata.version(name)}")
+            # without a local label (torch's "+cpu"): the index has no such release to install
+            found.append(f"{name}=={metadata.version(name).split('+')[0]}")
         except metadata.PackageNotFoundError:
             if name in BASE_REQUIREMENTS:
                 found.append(name)
