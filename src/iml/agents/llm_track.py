@@ -44,7 +44,10 @@ def add(ctx: AgentContext) -> None:
         ctx.folder.write_text(ORIGINALS[module], source)
         ctx.folder.write_text(module, source)
     bp = ctx.blueprint
-    bp.model.candidates = [c for c in bp.model.candidates if c.track != LLM_TRACK] + [CANDIDATE.model_copy()]
+    # Right after the expert's first model (the early submission): the candidate the user's LLM calls paid
+    # for is tried whatever the budget, not only when the expert's candidates leave time at the end.
+    expert = [c for c in bp.model.candidates if c.track != LLM_TRACK]
+    bp.model.candidates = expert[:1] + [CANDIDATE.model_copy()] + expert[1:]
     ctx.save_blueprint(bp)
     ctx.folder.write_text(PIPELINE, ctx.variant.assemble(bp, ctx.summary, ctx.options.time_budget))
     ctx.folder.event("llm_track_added", modules=list(MODULES))
