@@ -162,6 +162,13 @@ def run(
                                                      "leaderboard, report, code, and the pipeline as a pyfunc model "
                                                      "under 'model'. Without a URI: MLFLOW_TRACKING_URI or MLflow's "
                                                      "default. Needs " + install_hint("mlflow") + ".")),
+    executor: str = typer.Option(_default("executor"), "--executor", metavar="local|ray",
+                                 help=escape("Where the full run's fits run: local worker processes, or Ray tasks "
+                                             "on a local Ray started for the run (or the cluster at --ray-address). "
+                                             "Needs " + install_hint("ray") + ".")),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", metavar="ADDR",
+                                              help="A Ray cluster to run the fits on (ray://HOST:10001 or HOST:6379; "
+                                                   "'auto' joins the one this machine belongs to)."),
 ) -> None:
     """Run the whole flow on a task folder (or one training table) and write a new run folder."""
     from iml.flow import Run

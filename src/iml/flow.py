@@ -334,6 +334,11 @@ class Run:
             self._repair(diagnoses, stage="full_run")
             self._verify()
 
+    def _executor_args(self) -> list[str]:
+        if self.options.executor != "ray":
+            return []
+        return ["--executor", "ray", *(["--ray-address", self.options.ray_address] if self.options.ray_address else [])]
+
     def _full_run(self):
         attempt = self.folder.new_attempt("full")
         remaining = self.deadline - time.monotonic()
@@ -342,7 +347,8 @@ class Run:
                                            "--out", str(self.folder.file("submission.csv")),
                                            "--model-dir", str(self.folder.file("model")),
                                            "--oof-dir", str(self.folder.file("oof")),
-                                           "--results-dir", str(self.folder.file(CANDIDATES_DIR))],
+                                           "--results-dir", str(self.folder.file(CANDIDATES_DIR)),
+                                           *self._executor_args()],
                                  timeout=max(10.0, remaining - FINISH_RESERVE_S), stream=True)
         (attempt / "outcome.json").write_text(json.dumps({"sandbox": result.model_dump()}, indent=2))
         report_path = attempt / "pipeline_report.json"

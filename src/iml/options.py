@@ -47,6 +47,10 @@ class RunOptions(BaseModel):
     # MLflow tracking URI the finished run is logged to; "" for MLflow's own default (MLFLOW_TRACKING_URI,
     # else its local store); None: not logged. True (the Python API's mlflow=True) means "".
     mlflow: str | None = None
+    # Where the full run's fits run: local worker processes, or Ray tasks (iml[ray]) on a local Ray started
+    # for the run or the cluster at ray_address. Verification on a sample always runs locally.
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
 
     @field_validator("presets")
     @classmethod
@@ -72,6 +76,17 @@ class RunOptions(BaseModel):
         if value is True:
             return ""
         return None if value is False else value
+
+    @field_validator("executor")
+    @classmethod
+    def _ray_installed(cls, value: str) -> str:
+        import importlib.util
+
+        if value == "ray" and importlib.util.find_spec("ray") is None:
+            from iml.distribution import install_hint
+
+            raise ValueError(f"the ray executor needs Ray, which is not installed: {install_hint('ray')}")
+        return value
 
     @field_validator("data_dir")
     @classmethod

@@ -201,6 +201,10 @@ def describe(event: ev.Event) -> str | None:
                 f"test {event.test_rows} rows; holdout {event.holdout_rows} rows")
     if isinstance(event, ev.FeaturizeFailed):
         return f"feature set {event.feature_set} failed: {event.error}"
+    if isinstance(event, ev.ExecutorStarted) and event.requested != event.executor:
+        return f"{event.requested} executor unavailable ({event.error}); fitting in {event.executor} processes"
+    if isinstance(event, ev.ExecutorStarted) and event.executor == "ray":
+        return f"fitting on Ray ({event.address}): {event.workers} workers, started in {event.seconds:.1f}s"
     if isinstance(event, ev.CandidateStarted):
         return f"fitting {event.track}/{event.learner} (time share {event.share_s:.0f}s)"
     if isinstance(event, ev.CandidateFinished):

@@ -158,7 +158,7 @@ def test_trainer_end_to_end(task):
     k = kinds(events)
     assert k[0] == "pipeline_started" and k[-1] == "pipeline_finished"
     # the floor (class priors) is saved before anything is featurized
-    assert k[:5] == ["pipeline_started", "data_loaded", "submission_saved", "featurize_started", "featurized"]
+    assert k[:6] == ["pipeline_started", "data_loaded", "submission_saved", "executor_started", "featurize_started", "featurized"]
     assert events[2].how == "floor" and events[2].members == ["floor/prior"]
     assert k.count("featurized") == 1  # the feature set is computed once for all candidates
     assert k.count("candidate_started") == 3 and k.count("candidate_finished") == 2
@@ -166,7 +166,7 @@ def test_trainer_end_to_end(task):
     assert "featurize_failed" not in k and "pipeline_failed" not in k and "candidate_skipped" not in k
     loaded = events[1]
     assert (loaded.train_rows, loaded.holdout_rows, loaded.test_rows, loaded.folds) == (96, 24, 30, 3)
-    featurized = events[4]
+    featurized = events[5]
     assert (featurized.feature_set, featurized.rows, featurized.columns, featurized.test_rows) == ("standard", 96, 3, 30)
     assert events[0].mode == "train" and events[0].time_budget == 120.0
     assert events[-1].succeeded == 2
@@ -232,9 +232,9 @@ def test_a_failing_preprocessor_gives_featurize_failed_and_status_1(task, monkey
     assert Trainer(config(CANDIDATES), task.modules, task.args).run() == 1
     events = ev.read_events(task.out / "events.jsonl")
     k = kinds(events)
-    assert k == ["pipeline_started", "data_loaded", "submission_saved", "featurize_started", "featurize_failed",
+    assert k == ["pipeline_started", "data_loaded", "submission_saved", "executor_started", "featurize_started", "featurize_failed",
                  "pipeline_finished"]
-    failed = events[4]
+    failed = events[5]
     assert failed.feature_set == "standard" and failed.exception == "ValueError"
     assert "column x9" in failed.error and "Traceback" in failed.traceback and "column x9" in failed.traceback
     assert events[-1].succeeded == 0

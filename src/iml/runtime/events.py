@@ -46,6 +46,19 @@ class DataLoaded(Event):
 
 
 @dataclass
+class ExecutorStarted(Event):
+    """Where the fits run: forked local workers, Ray tasks (local or a cluster), or this process."""
+
+    kind: ClassVar[str] = "executor_started"
+    executor: str = "local"  # local | ray | in_process
+    workers: int = 1
+    address: str = ""
+    requested: str = "local"
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass
 class FeaturizeStarted(Event):
     kind: ClassVar[str] = "featurize_started"
     feature_set: str = ""
@@ -158,7 +171,7 @@ class PipelineFinished(Event):
 
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in (
-    PipelineStarted, DataLoaded, FeaturizeStarted, Featurized, FeaturizeFailed, CandidateStarted,
+    PipelineStarted, DataLoaded, ExecutorStarted, FeaturizeStarted, Featurized, FeaturizeFailed, CandidateStarted,
     CandidateFinished, CandidateFailed, CandidateSkipped, CandidateReused, SubmissionSaved, PipelineFailed, PipelineFinished)}
 
 

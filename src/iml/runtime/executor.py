@@ -7,8 +7,9 @@ learner that ignores its time limit (a linear solver, a slow network) cannot tak
 Only the job's result (a fitted model and its predictions) travels back, pickled.
 
 ``InProcess`` runs jobs one after the other in this process (no kill, nothing pickled): what tests
-that inspect a fit, and a machine that cannot fork, use. Both answer the same two calls, the seam
-a distributed executor (Ray) fills in later.
+that inspect a fit, and a machine that cannot fork, use. ``executor_ray.RayWorkers`` runs the same
+jobs as Ray tasks, on a local Ray or a cluster. All answer the same calls (submit, wait, free,
+cancel, shutdown).
 """
 
 from __future__ import annotations
@@ -148,11 +149,16 @@ class InProcess:
         pass
 
 
-class Workers:
-    """Up to ``workers`` forked worker processes, one job each; ``wait`` kills jobs past their deadline."""
+class Pool:
+    """Up to ``workers`` jobs at a time, each in a worker of its own; ``wait`` kills jobs past their deadline.
 
-    def __init__(self, workers: int | None = None):
-        self.workers = max(1, workers or cpu_count())
+    A subclass says how a job starts (``_start``: a handle in ``job.conn``), how to wait for handles
+    (``_ready``), how to read a finished one (``_collect``) and how to stop one (``_stop``).
+    """
+
+    workers = 1
+
+    def __init__(self) -> None:
         self._running: list[Job] = []
 
     def free(self, jobs: Sequence[Job] = ()) -> int:
@@ -160,23 +166,15 @@ class Workers:
         return self.workers - len(self._running)
 
     def submit(self, fn: Callable[[], Any], deadline: float, tag: Any = None) -> Job:
-        import multiprocessing as mp
-
         if self.free() <= 0:
             raise RuntimeError("no free worker: wait for a job first")
-        parent_conn, child_conn = mp.Pipe(duplex=False)
         job = Job(fn, deadline, tag)
-        process = mp.get_context("fork").Process(target=_work, args=(fn, child_conn), daemon=True)
-        process.start()
-        child_conn.close()
-        job.process, job.conn = process, parent_conn
+        self._start(job)
         self._running.append(job)
         return job
 
     def wait(self, jobs: Sequence[Job]) -> list[Job]:
         """Block until at least one of ``jobs`` has finished (or been killed); return the finished ones."""
-        from multiprocessing.connection import wait as wait_ready
-
         while True:
             finished = [j for j in jobs if j.done]
             if finished:
@@ -184,9 +182,8 @@ class Workers:
             running = [j for j in jobs if j.conn is not None]
             if not running:
                 return []
-            now = time.time()
-            timeout = max(0.0, min(j.deadline + GRACE_S for j in running) - now)
-            ready = wait_ready([j.conn for j in running], timeout=timeout)
+            timeout = max(0.0, min(j.deadline + GRACE_S for j in running) - time.time())
+            ready = self._ready([j.conn for j in running], timeout)
             for job in running:
                 if job.conn in ready:
                     self._collect(job)
@@ -194,32 +191,11 @@ class Workers:
                     self._kill(job, JobTimeout(f"killed after {time.time() - job.started:.0f}s: past its time "
                                                f"limit ({job.deadline - job.started:.0f}s)"))
 
-    def _collect(self, job: Job) -> None:
-        try:
-            ok, payload = pickle.loads(job.conn.recv_bytes())
-        except (EOFError, OSError):
-            job.process.join(1.0)
-            code = job.process.exitcode
-            self._finish(job, False, WorkerDied(f"the worker process ended without a result (exit code {code}"
-                                                f"{', killed by ' + signal.Signals(-code).name if code and code < 0 else ''}"
-                                                "); most often it ran out of memory"))
-            return
-        job.process.join(5.0)
-        if ok:
-            self._finish(job, True, payload)
-        else:
-            exc, text = payload
-            exc.__cause__ = RemoteTraceback(text)
-            self._finish(job, False, exc)
-
     def _kill(self, job: Job, error: BaseException) -> None:
-        if job.process.is_alive():
-            job.process.kill()
-        job.process.join(5.0)
+        self._stop(job)
         self._finish(job, False, error)
 
     def _finish(self, job: Job, ok: bool, payload: Any) -> None:
-        job.conn.close()
         job.conn = None
         job.done, job.ok, job.seconds = True, ok, time.time() - job.started
         if ok:
@@ -237,9 +213,72 @@ class Workers:
     def shutdown(self) -> None:
         self.cancel(list(self._running))
 
+    def _start(self, job: Job) -> None:
+        raise NotImplementedError
+
+    def _ready(self, handles: list, timeout: float) -> list:
+        raise NotImplementedError
+
+    def _collect(self, job: Job) -> None:
+        raise NotImplementedError
+
+    def _stop(self, job: Job) -> None:
+        raise NotImplementedError
+
+
+class Workers(Pool):
+    """Forked worker processes on this machine, one job each (they read the parent's frames uncopied)."""
+
+    def __init__(self, workers: int | None = None):
+        super().__init__()
+        self.workers = max(1, workers or cpu_count())
+
+    def _start(self, job: Job) -> None:
+        import multiprocessing as mp
+
+        parent_conn, child_conn = mp.Pipe(duplex=False)
+        process = mp.get_context("fork").Process(target=_work, args=(job.fn, child_conn), daemon=True)
+        process.start()
+        child_conn.close()
+        job.process, job.conn = process, parent_conn
+
+    def _ready(self, handles: list, timeout: float) -> list:
+        from multiprocessing.connection import wait as wait_ready
+
+        return wait_ready(handles, timeout=timeout)
+
+    def _collect(self, job: Job) -> None:
+        try:
+            data = job.conn.recv_bytes()
+        except (EOFError, OSError):
+            job.process.join(1.0)
+            code = job.process.exitcode
+            self._finish(job, False, WorkerDied(f"the worker process ended without a result (exit code {code}"
+                                                f"{', killed by ' + signal.Signals(-code).name if code and code < 0 else ''}"
+                                                "); most often it ran out of memory"))
+            return
+        job.process.join(5.0)
+        self._finish(job, *_unpack(data))
+
+    def _stop(self, job: Job) -> None:
+        if job.process.is_alive():
+            job.process.kill()
+        job.process.join(5.0)
+
+    def _finish(self, job: Job, ok: bool, payload: Any) -> None:
+        job.conn.close()
+        super()._finish(job, ok, payload)
+
 
 def _work(fn: Callable[[], Any], conn) -> None:
-    """The worker: run the job, send (True, value) or (False, (exception, traceback text)), exit."""
+    """The forked worker: run the job, send its payload, exit."""
+    conn.send_bytes(_payload(fn))
+    conn.close()
+    os._exit(0)  # skip atexit handlers and library finalizers inherited from the parent
+
+
+def _payload(fn: Callable[[], Any]) -> bytes:
+    """Run a job as a worker does: (True, value) or (False, (exception, traceback text)), pickled."""
     global _IN_WORKER
     _IN_WORKER = True
     _single_thread()
@@ -253,12 +292,19 @@ def _work(fn: Callable[[], Any], conn) -> None:
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
         payload = (False, (exc, text))
     try:
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # an unpicklable model is the job's failure, not a dead worker
-        data = pickle.dumps((False, (TypeError(f"the job's result cannot be pickled: {exc}"), traceback.format_exc())))
-    conn.send_bytes(data)
-    conn.close()
-    os._exit(0)  # skip atexit handlers and library finalizers inherited from the parent
+        return pickle.dumps((False, (TypeError(f"the job's result cannot be pickled: {exc}"), traceback.format_exc())))
+
+
+def _unpack(data: bytes) -> tuple[bool, Any]:
+    """A payload as the parent reads it: the worker's exception gets its traceback as its cause."""
+    ok, payload = pickle.loads(data)
+    if ok:
+        return True, payload
+    exc, text = payload
+    exc.__cause__ = RemoteTraceback(text)
+    return False, exc
 
 
 def _single_thread() -> None:

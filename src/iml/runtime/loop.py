@@ -58,6 +58,8 @@ class TrainArgs:
     workers: int | None = None  # fitting processes at a time (None: the config's; 0: one per core)
     in_process: bool = False  # fit in this process, one fit at a time, nothing killed (for a debugger)
     results_dir: str | None = None  # finished candidates kept here; a resumed execution reuses them
+    executor: str = "local"  # local (forked workers) | ray (Ray tasks; sample runs stay local)
+    ray_address: str | None = None  # a Ray cluster to join (None: a local Ray started for this run)
 
 
 @dataclass
@@ -105,6 +107,7 @@ class Trainer:
             self._load()
             if not self.sampling:  # a valid submission before anything else can go wrong
                 self._save_floor()
+                self._start_executor()
             first = self.config.track_features[self.config.candidates[0].track]
             try:
                 self.featurize(first)
@@ -124,6 +127,30 @@ class Trainer:
         self._write_report(self.selection)  # the leaderboard with the candidates skipped after the last save
         self.events.emit(ev.PipelineFinished(succeeded=len(self.results), seconds=round(time.time() - self.started, 2)))
         return 0
+
+    def _start_executor(self) -> None:
+        """Ray, where asked for; the forked workers stay where it cannot start (the run goes on, and says so)."""
+        kind = self.args.executor
+        if kind == "ray" and not self.args.in_process:
+            try:
+                from .executor_ray import RayWorkers
+
+                code_dir = Path(__file__).resolve().parent.parent  # code/: the task's modules and iml_runtime
+                self.executor = RayWorkers(self.executor.workers if self.args.workers else None,
+                                           self.args.ray_address, code_dir)
+            except Exception as exc:
+                log(f"Ray could not start ({type(exc).__name__}: {exc}); fitting in local worker processes")
+                self.events.emit(ev.ExecutorStarted(executor="local", workers=self.executor.workers,
+                                                    requested="ray", error=f"{type(exc).__name__}: {exc}"))
+                return
+            log(f"Ray executor: {self.executor.workers} workers on {self.executor.address} "
+                f"(started in {self.executor.start_seconds:.1f}s)")
+            self.events.emit(ev.ExecutorStarted(executor="ray", workers=self.executor.workers,
+                                                address=self.executor.address, requested="ray",
+                                                seconds=self.executor.start_seconds))
+            return
+        self.events.emit(ev.ExecutorStarted(executor="in_process" if self.args.in_process else "local",
+                                            workers=self.executor.workers, requested=kind))
 
     def _finish_without_result(self, why: str) -> None:
         self._write_report(self.selection)  # the floor's, when it was saved

@@ -61,6 +61,10 @@ def main(config: dict, here: Path, doc: str | None = None, argv: list[str] | Non
                         help="fitting processes at a time (default: one per core)")
     parser.add_argument("--results-dir", default=None,
                         help="keep finished candidates here; a later run of the same code reuses them")
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="where fits run: local worker processes, or Ray tasks (a sample run stays local)")
+    parser.add_argument("--ray-address", default=None,
+                        help="a Ray cluster to join (default: a local Ray started for this run)")
     parser.add_argument("--in-process", action="store_true",
                         help="fit in this process, one fit at a time, no fit stopped (to debug a module)")
     args = parser.parse_args(argv)
@@ -73,5 +77,6 @@ def main(config: dict, here: Path, doc: str | None = None, argv: list[str] | Non
     train_args = TrainArgs(data=args.data, out=args.out, model_dir=args.model_dir, report=args.report,
                            oof_dir=args.oof_dir, time_budget=args.time_budget, sample_rows=args.sample_rows,
                            verify_dir=args.verify_dir, events=args.events, workers=args.workers,
-                           in_process=args.in_process, results_dir=args.results_dir)
+                           in_process=args.in_process, results_dir=args.results_dir,
+                           executor=args.executor, ray_address=args.ray_address)
     sys.exit(Trainer(settings, modules, train_args).run())
