@@ -1,6 +1,6 @@
 """The decision rule: how labels are made from class probabilities when the metric scores labels.
 
-A label metric (accuracy, f1_macro, mcc, qwk) is rarely best served by the plain argmax: an
+A label metric (accuracy, balanced accuracy, F1, macro F1, MCC, QWK) is rarely best served by the plain argmax: an
 imbalanced binary task's best threshold is seldom 0.5, macro F1 rewards predicting rare classes
 more often, and quadratic weighted kappa rewards cut-points on the expected class. A
 :class:`DecisionRule`, fitted on out-of-fold probabilities, says how:
@@ -26,7 +26,9 @@ from . import metrics
 from .folds import make_folds
 from .objective import Objective
 
-RULE_METRICS = frozenset({"accuracy", "f1_macro", "mcc", "qwk"})  # the label metrics
+# The label metrics a rule is fitted for. Precision and recall alone are not: each is maximised by a
+# degenerate rule (call only the surest row positive, or every row), which no one asking for them wants.
+RULE_METRICS = frozenset({"accuracy", "balanced_accuracy", "f1", "f1_macro", "mcc", "qwk"})
 WEIGHT_GRID = tuple(float(g) for g in np.round(np.geomspace(0.25, 4.0, 17), 4))  # includes 1.0
 PASSES = 3  # coordinate-search passes (weights and cut-points)
 THRESHOLDS = 200  # candidate thresholds (midpoints between quantiles of the positive probability)
@@ -91,7 +93,8 @@ def score(objective: Objective, y: np.ndarray, proba: np.ndarray, rule: Decision
     if rule is None:
         return objective.evaluate(y, proba)
     classes = np.asarray(objective.classes)
-    return float(metrics.score(objective.metric, classes[np.asarray(y)], classes[rule.labels(proba)]))
+    return float(metrics.score(objective.metric, classes[np.asarray(y)], classes[rule.labels(proba)],
+                               positive_label=objective.positive_label))
 
 
 # ---------------------------------------------------------------------------- fast label scores
@@ -111,21 +114,28 @@ def label_scorer(objective: Objective) -> Callable[..., float]:
     searches; equal to Objective.evaluate's value on the same labels, a test checks it)."""
     k, metric = objective.n_classes, objective.metric
     order = _qwk_order(objective) if metric == "qwk" else None
+    positive = _positive(objective)
 
     def f(y: np.ndarray, pred: np.ndarray, weight: np.ndarray | None = None) -> float:
         cm = np.bincount(np.asarray(y) * k + np.asarray(pred), weights=weight, minlength=k * k).reshape(k, k)
-        return confusion_score(metric, cm, order)
+        return confusion_score(metric, cm, order, positive)
 
     return f
 
 
-def confusion_score(metric: str, cm: np.ndarray, order: np.ndarray | None = None) -> float:
-    """A label metric of a confusion matrix (rows: truth, columns: prediction)."""
+def confusion_score(metric: str, cm: np.ndarray, order: np.ndarray | None = None, positive: int = 1) -> float:
+    """A label metric of a confusion matrix (rows: truth, columns: prediction); ``positive``: the class F1 scores."""
     cm = np.asarray(cm, dtype=float)
     n = cm.sum()
     rows, cols, tp = cm.sum(axis=1), cm.sum(axis=0), np.diag(cm)
     if metric == "accuracy":
         return float(tp.sum() / n)
+    if metric == "balanced_accuracy":  # the mean recall over the classes in truth, as sklearn's
+        present = rows > 0
+        return float(np.mean(tp[present] / rows[present]))
+    if metric == "f1":  # of the positive class; 0 when it is neither true nor predicted anywhere
+        both = rows[positive] + cols[positive]
+        return float(2 * tp[positive] / both) if both > 0 else 0.0
     if metric == "f1_macro":  # over the classes present in truth or prediction, as sklearn's macro F1
         present = rows + cols > 0
         return float(np.mean(2 * tp[present] / (rows + cols)[present]))
@@ -271,7 +281,7 @@ def decide(objective: Objective, y: np.ndarray, proba: np.ndarray, seed: int = 0
         return Decision(None, argmax_score, argmax_score, confidence)
     rule = fit_rule(objective, y, proba, seed)
     honest = float(metrics.score(objective.metric, np.asarray(objective.classes)[y],
-                                 np.asarray(objective.classes)[crossed]))
+                                 np.asarray(objective.classes)[crossed], positive_label=objective.positive_label))
     return Decision(rule, honest, argmax_score, confidence)
 
 
