@@ -18,7 +18,7 @@ from sklearn.exceptions import NotFittedError
 from iml.coding import coder
 from iml.runtime.features import (AudioFeatures, AudioLogMel, BooleanColumns, ColumnSpec, DatetimeParts, ImageFeatures,
                                   ImageGrid, MissingIndicators, NumericColumns, OneHotLevels, OrdinalCodes, Preprocessor,
-                                  TextEmbeddings, TextStats, TextSvd)
+                                  TextEmbeddings, TextStats, TextSvd, TextTerms)
 from iml.runtime.features.embeddings import embedding_columns
 from iml.runtime.names import FEATURE_SETS
 
@@ -142,6 +142,24 @@ def test_text_svd_has_fewer_components_than_rows_and_none_without_a_vocabulary()
     assert len(few.transform(pd.DataFrame({"t": corpus(2)})).columns) == 3
     empty = TextSvd(["t"], n_components=5).fit(pd.DataFrame({"t": ["a", "b", None]}))  # no term in two documents
     assert empty.pipelines_ == {"t": None} and empty.transform(pd.DataFrame({"t": ["a"]})).shape == (1, 0)
+
+
+def test_text_terms_mark_the_most_frequent_words_and_pairs_a_document_holds() -> None:
+    docs = ["engine shut"] * 30 + ["no damage"] * 55 + ["aborted takeoff"] * 10 + [f"rare{i} w{i}" for i in range(5)]
+    step = TextTerms(["r"], max_terms=6).fit(pd.DataFrame({"r": docs}))
+    vocabulary = step.vocabulary_["r"]
+    # In more than half the documents ("no damage": 55 of 100) is not a keyword; in one alone is not either.
+    assert set(vocabulary) == {"engine", "shut", "engine shut", "aborted", "takeoff", "aborted takeoff"}
+    assert set(TextTerms(["r"], max_terms=3).fit(pd.DataFrame({"r": docs})).vocabulary_["r"]) == {
+        "engine", "shut", "engine shut"}  # the most frequent first
+    out = step.transform(pd.DataFrame({"r": ["Engine shut down!", None, "aborted"]}))
+    assert list(out.columns) == [f"r__term{j}" for j in range(6)]
+    assert out.iloc[0, vocabulary["engine shut"]] == 1 and out.iloc[0, vocabulary["aborted"]] == 0
+    assert out.iloc[1].sum() == 0 and out.iloc[2, vocabulary["aborted"]] == 1
+    assert out.iloc[2, vocabulary["aborted takeoff"]] == 0
+    assert set(np.unique(out.to_numpy())) <= {0.0, 1.0}
+    empty = TextTerms(["r"]).fit(pd.DataFrame({"r": ["a b", "c d", None]}))  # no term in 5 documents
+    assert empty.transform(pd.DataFrame({"r": ["a b"]})).shape == (1, 0)
 
 
 def test_text_svd_is_cached_by_content_and_settings() -> None:

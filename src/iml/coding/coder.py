@@ -16,8 +16,10 @@ from iml.templating import render
 def write_preprocess(bp: Blueprint, summary: TaskSummary) -> str:
     text_svd = max((t.svd_components for t in bp.prep.text_columns), default=0)
     char_ngrams = any(t.char_ngrams for t in bp.prep.text_columns)
+    text_terms = max((t.terms for t in bp.prep.text_columns), default=0)
     joins = [(j.column, j.key, j.folders, j.pattern) for j in bp.prep.media_joins]
     return render("preprocess.py.j2", bp=bp, summary=summary, text_svd=text_svd, text_char_ngrams=char_ngrams,
+                  text_terms=text_terms,
                   pretrained_text=bp.prep.pretrained_text, image_columns=guideline.image_columns(bp.prep),
                   audio_columns=guideline.audio_columns(bp.prep), media_joins=joins)
 

@@ -30,6 +30,7 @@ class TextPlan(_Strict):
     max_features: int = 20000
     svd_components: int = 64  # TF-IDF is reduced to a dense block so every learner can take it
     char_ngrams: bool = True  # character n-grams catch style and spelling; they cost most of the time
+    terms: int = 0  # presence columns of the most frequent words and word pairs (the SVD blurs keywords)
     reason: str = ""
 
 

@@ -15,10 +15,10 @@ from .image import ImageFeatures, ImageGrid
 from .preprocessor import ColumnSpec, Preprocessor, extractors
 from .tabular import (BooleanColumns, DatetimeParts, MissingIndicators, NativeCategories, NumericColumns,
                       OneHotLevels, OrdinalCodes)
-from .text import TextStats, TextSvd
+from .text import TextStats, TextSvd, TextTerms
 
 __all__ = [
     "AudioEmbeddings", "AudioFeatures", "AudioLogMel", "BooleanColumns", "ColumnSpec", "Columns", "DatetimeParts",
     "Extractor", "ImageEmbeddings", "ImageFeatures", "ImageGrid", "MissingIndicators", "NativeCategories",
-    "NumericColumns", "OneHotLevels", "OrdinalCodes", "Preprocessor", "TextEmbeddings", "TextStats", "TextSvd", "extractors",
+    "NumericColumns", "OneHotLevels", "OrdinalCodes", "Preprocessor", "TextEmbeddings", "TextStats", "TextSvd", "TextTerms", "extractors",
 ]

@@ -24,7 +24,7 @@ from .embeddings import AudioEmbeddings, ImageEmbeddings, TextEmbeddings
 from .image import ImageFeatures, ImageGrid
 from .tabular import (BooleanColumns, DatetimeParts, MissingIndicators, NativeCategories, NumericColumns,
                       OneHotLevels, OrdinalCodes)
-from .text import TextStats, TextSvd
+from .text import TextStats, TextSvd, TextTerms
 
 COLUMNS_SAMPLE = 5  # rows transformed at fit to fix columns_: enough to see every extractor's output
 
@@ -49,6 +49,7 @@ class ColumnSpec:
     native_min_count: int = 2  # rarer training levels join the "other" category with unseen ones
     text_svd: int = 64
     text_char_ngrams: bool = False
+    text_terms: int = 0  # per text column: presence columns of its most frequent words and word pairs
     image_side: int = 16
     n_mfcc: int = 20
     mel_grid: tuple[int, int] = (32, 32)
@@ -86,6 +87,8 @@ def extractors(spec: ColumnSpec, features: str, seed: int = 0) -> list[Extractor
             steps.append(TextEmbeddings([c], spec.pretrained_text))
         else:
             steps.append(TextSvd([c], spec.text_svd, spec.text_char_ngrams, seed))
+        if getattr(spec, "text_terms", 0):  # a spec pickled before terms existed has none
+            steps.append(TextTerms([c], spec.text_terms, seed))
     for c in spec.image:
         if features == "nn":
             steps.append(ImageGrid([c], spec.image_side))

@@ -1,7 +1,11 @@
-"""Free text as numbers: surface statistics, and TF-IDF word (and character) n-grams reduced by SVD.
+"""Free text as numbers: surface statistics, TF-IDF word (and character) n-grams reduced by SVD, and the
+presence of the most frequent words and word pairs.
 
 The SVD keeps the vocabulary's strongest directions in a few dense columns (``<col>__svd<j>``), which
-tree learners use far better than tens of thousands of sparse ones. Character n-grams help on short,
+tree learners use far better than tens of thousands of sparse ones. It blurs single keywords, though
+("aborted", "engine shut"), which on short reports decide the label: the presence columns
+(``<col>__term<j>``) keep those, chosen by document frequency alone (no target), so cross-validation
+stays honest. Character n-grams help on short,
 misspelled or morphologically rich text, where whole words rarely repeat; on long texts words repeat
 enough, and character n-grams would cost most of the time, so they are left out there.
 
@@ -28,6 +32,7 @@ LONG_TEXT_CHARS = 300  # median document length above which character n-grams ar
 SVD_ITERATIONS = 3  # randomized SVD power iterations (sklearn's default is 5)
 CACHE_ENTRIES = 32  # fitted pipelines and transforms kept per process, the oldest dropped first ...
 CACHE_BYTES = 512 * 2**20  # ... and while the transforms kept take more memory than this
+MIN_TERM_DOCS = 5  # a presence column's term is in at least this many of the fitted documents
 
 _CACHE: OrderedDict[tuple, object] = OrderedDict()  # (kind, key...) -> fitted pipeline or reduced matrix
 
@@ -159,4 +164,49 @@ class TextSvd(Extractor):
                 if key is not None:
                     _remember(key, reduced)
             out.update({f"{c}__svd{j}": reduced[:, j] for j in range(reduced.shape[1])})
+        return out
+
+
+class TextTerms(Extractor):
+    """``<col>__term<j>``: 1 where the document holds the j-th most frequent word or word pair, else 0.
+
+    Terms in fewer than ``MIN_TERM_DOCS`` (or 0.2% of the) documents, or in more than half, are not
+    candidates; the vocabulary is learnt on at most ``FIT_DOCS`` documents. ``vocabulary_`` maps each
+    column's terms to their output index (for a person reading the features).
+    """
+
+    def __init__(self, columns: Sequence[str] = (), max_terms: int = 500, seed: int = 0):
+        super().__init__(columns)
+        self.max_terms = max_terms
+        self.seed = seed
+
+    def fit(self, frame: pd.DataFrame, y: object = None) -> TextTerms:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self.vectorizers_ = {}
+        for c in self.columns:
+            docs = documents(frame[c])
+            if len(docs) > FIT_DOCS:
+                docs = docs.iloc[np.sort(np.random.default_rng(self.seed).choice(len(docs), FIT_DOCS, replace=False))]
+            vectorizer = CountVectorizer(ngram_range=(1, 2), binary=True, max_df=0.5, max_features=self.max_terms,
+                                         min_df=max(MIN_TERM_DOCS, int(np.ceil(0.002 * len(docs)))), dtype=np.float32)
+            try:
+                vectorizer.fit(docs)
+            except ValueError:  # no term frequent enough (few or short documents): no columns
+                vectorizer = None
+            self.vectorizers_[c] = vectorizer
+        return self
+
+    @property
+    def vocabulary_(self) -> dict[str, dict[str, int]]:
+        return {c: dict(v.vocabulary_) for c, v in self.vectorizers_.items() if v is not None}
+
+    def extract(self, frame: pd.DataFrame) -> Columns:
+        check_is_fitted(self, "vectorizers_")
+        out: Columns = {}
+        for c, vectorizer in self.vectorizers_.items():
+            if vectorizer is None:
+                continue
+            present = vectorizer.transform(documents(frame[c])).toarray()
+            out.update({f"{c}__term{j}": present[:, j] for j in range(present.shape[1])})
         return out
