@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import tempfile
+import time
 from pathlib import Path
 from typing import Optional, get_args
 
@@ -98,6 +99,14 @@ def _given(ctx: typer.Context) -> dict:
     # By name: recent Typer carries its own copy of click, whose enum is not click.core's.
     return {name: value for name, value in ctx.params.items()
             if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"}
+
+
+def _process_started() -> float:
+    """This process's start as a time.monotonic() value: `iml run --time-budget N` ends N seconds after the
+    command began, its imports (seconds on a busy machine) included."""
+    import psutil
+
+    return time.monotonic() - max(0.0, time.time() - psutil.Process().create_time())
 
 
 def _config_epilog(command) -> str:
@@ -205,7 +214,7 @@ def run(
                 staged = tempfile.TemporaryDirectory(prefix="iml-input-")
                 options = options.model_copy(update={**stage_tables(Path(staged.name), data_dir), "keep_data": True})
             try:
-                run_ = Run.start(options, progress)
+                run_ = Run.start(options, progress, started=_process_started())
             finally:
                 if staged is not None:  # Run.start copied the staged table into the run folder
                     staged.cleanup()

@@ -68,11 +68,11 @@ class RunOutcome(BaseModel):
 
 
 class Run:
-    def __init__(self, folder: RunFolder, options: RunOptions, progress: Progress):
+    def __init__(self, folder: RunFolder, options: RunOptions, progress: Progress, started: float | None = None):
         self.folder = folder
         self.options = options
         self.progress = progress
-        self.started = time.monotonic()
+        self.started = time.monotonic() if started is None else started
         self.deadline = self.started + options.time_budget
         self._first_saved = False
         self._first_model_saved = False
@@ -83,7 +83,10 @@ class Run:
 
     # ---------------------------------------------------------------- entry points
     @classmethod
-    def start(cls, options: RunOptions, progress: Progress) -> "Run":
+    def start(cls, options: RunOptions, progress: Progress, started: float | None = None) -> "Run":
+        """A new run; its budget counts from ``started`` (a time.monotonic() value; default: now), so reading
+        the data counts, and the CLI passes its process's start, so the command ends within its budget."""
+        started = time.monotonic() if started is None else started
         data_dir = Path(options.data_dir)
         if not data_dir.is_dir():
             raise DataError(f"data folder {data_dir} does not exist or is not a folder.",
@@ -102,8 +105,9 @@ class Run:
         folder.save_state(RunState(data_dir=str(data_dir.resolve()), options=options.model_dump(),
                                    started_at=now, updated_at=now))
         folder.write_model("task_summary.json", summary)
-        run = cls(folder, options, progress)
-        run.folder.event("run_started", options=options.model_dump())
+        run = cls(folder, options, progress, started)
+        run.folder.event("run_started", options=options.model_dump(),
+                         seconds_before=round(time.monotonic() - started, 2))
         return run
 
     @classmethod
