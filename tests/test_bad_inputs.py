@@ -455,11 +455,15 @@ def test_run_on_latin1_semicolons_in_a_unicode_path_with_an_unknown_metric(tmp_p
     assert submission["churn"].notna().all()
 
 
-def test_run_on_gzip_and_zip_with_bom_crlf_infinities_on_a_one_second_budget(tmp_path: Path) -> None:
+def test_run_on_gzip_and_zip_with_bom_crlf_repeated_ids_and_a_one_second_budget(tmp_path: Path) -> None:
     data = frame(120)
     data.loc[::9, "fee"] = -np.inf
     data["empty"] = np.nan
-    folder = write_task(tmp_path / "data", data, encoding="utf-8-sig", lineterminator="\r\n")
+    data.loc[[3, 17, 40], "churn"] = np.nan
+    data.loc[[101, 102], "id"] = 100  # three test rows share id 100
+    folder = write_task(tmp_path / "data", data, encoding="utf-8-sig", lineterminator="\r\n", sample=False)
+    test = pd.read_csv(folder / "test.csv", encoding="utf-8-sig").drop(columns="plan")
+    test.to_csv(folder / "test.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
     with gzip.open(folder / "train.csv.gz", "wb") as f:
         f.write((folder / "train.csv").read_bytes())
     with zipfile.ZipFile(folder / "test.zip", "w") as archive:
@@ -467,7 +471,11 @@ def test_run_on_gzip_and_zip_with_bom_crlf_infinities_on_a_one_second_budget(tmp
     (folder / "train.csv").unlink()
     (folder / "test.csv").unlink()
     proc, run = run_iml(tmp_path, folder, "1")
+    warnings = " | ".join(e["message"] for e in events(run) if e.get("event", e.get("type")) == "input_warning")
+    for needle in ("byte-order mark", "test.zip repeats 2 'id' value(s)", "test.zip lacks 1 column(s) of the train "
+                   "table (plan)", "train.csv.gz: 3 of 100 rows have no 'churn' value"):
+        assert needle in warnings, (needle, warnings)
     submission = pd.read_csv(run / "submission.csv")
     assert submission.columns.tolist() == ["id", "churn"]
-    assert submission["id"].tolist() == data["id"].tail(20).tolist()
+    assert submission["id"].tolist() == data["id"].tail(20).tolist()  # one row per test row, repeats kept
     assert submission["churn"].between(0, 1).all()
