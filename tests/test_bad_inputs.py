@@ -314,16 +314,18 @@ def test_unknown_metric_is_reported_with_the_known_ones_and_the_default(tmp_path
     text = "# Churn\n\nPredict `churn`.\n\n## Evaluation\n\nSubmissions are evaluated on the Brier score between " \
            "the predicted probability and the observed outcome.\n"
     summary, _ = perceive(write_task(tmp_path / "d", description=text))
-    said = warned(summary, "'Brier score'", "iml does not know", f"optimises {summary.metric}", "--metric")
+    said = warned(summary, "evaluation ('Brier score') names no metric iml knows",
+                  f"iml optimises {summary.metric} instead, the default for a binary task", "--metric")
     assert all(name in said for name in metrics.METRICS)
     evidence = next(e for e in summary.evidence if e.fact == "metric")
     assert evidence.source == "default" and "Brier score" in evidence.detail
     assert "names no metric" not in evidence.detail
 
 
-def test_known_metric_gives_no_warning(tmp_path: Path) -> None:
-    summary, _ = perceive(write_task(tmp_path / "d"))
-    assert summary.metric == "auc" and summary.warnings == []
+@pytest.mark.parametrize("text", [DESCRIPTION, "Predict `churn`. Models are evaluated using 5-fold cross-validation.\n"])
+def test_a_known_or_no_metric_gives_no_warning(tmp_path: Path, text: str) -> None:
+    summary, _ = perceive(write_task(tmp_path / "d", description=text))
+    assert summary.warnings == [] and summary.metric == "auc"
 
 
 def test_empty_description_is_inferred_from_files(tmp_path: Path) -> None:

@@ -50,6 +50,9 @@ METRIC_PHRASE = re.compile(
     r"(?:the\s+|a\s+|an\s+)?(?P<a>[^.,;:()\n]{2,60}?)(?=\s+(?:between|of|on|for|computed|calculated|over)\b|[.,;:()\n]|$)"
     r"|(?:evaluation\s+)?metric\s+(?:is|will be|used is|:)\s*(?:the\s+)?(?P<b>[^.,;:()\n]{2,60}?)(?=[.,;:()\n]|$)",
     re.IGNORECASE)
+# What such a phrase may name that is no metric: the validation scheme or the rows scored.
+NOT_A_METRIC = re.compile(r"cross[- ]?validation|\bfolds?\b|hold[- ]?out|test (set|data)|leaderboard|\bprivate\b|"
+                          r"\bpublic\b|\bsubset\b", re.IGNORECASE)
 
 
 def analyze_task(data_dir, description: str | None = None, name: str | None = None,
@@ -131,8 +134,8 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
     else:
         metric = _default_metric(task_type, train[targets[0]], sample, targets, class_cols, ev, unknown)
         if unknown:
-            warnings.append(f"the description names a metric iml does not know ({unknown!r}); iml optimises "
-                            f"{metric} instead (the default for this task). Metrics iml knows: "
+            warnings.append(f"the description's evaluation ({unknown!r}) names no metric iml knows; iml optimises "
+                            f"{metric} instead, the default for a {task_type.value} task. Metrics iml knows: "
                             f"{', '.join(sorted(metrics.METRICS))}, pinball_<alpha>; pass one with --metric to choose")
 
     classes = positive = None
@@ -372,10 +375,11 @@ def _unknown_metric(text: str) -> str | None:
     """The metric a description names when it is none iml knows, as the description words it."""
     for m in METRIC_PHRASE.finditer(text):
         phrase = (m.group("a") or m.group("b") or "").strip(" *`'\"")
-        if phrase and not re.match(r"(?:how|whether|their|your|its|each|every)\b", phrase, re.I):
+        if phrase and not re.match(r"(?:how|whether|their|your|its|each|every)\b", phrase, re.I) \
+                and not NOT_A_METRIC.search(phrase):
             return phrase
     section = [ln.strip(" *`-") for ln in _evaluation_section(text).splitlines() if ln.strip()]
-    return section[0][:80] if section else None
+    return section[0][:80] if section and not NOT_A_METRIC.search(section[0]) else None
 
 
 # ---------------------------------------------------------------- metric and task type
