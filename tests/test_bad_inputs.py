@@ -31,6 +31,7 @@ from iml.cli import app
 from iml.errors import DataError
 from iml.perception.description import analyze_task
 from iml.perception.profiling import profile_task
+from iml.predicting import predict as predict_file
 from iml.runtime import metrics
 from iml.runtime.tables import read as read_runtime_table
 
@@ -455,6 +456,13 @@ def test_run_on_latin1_semicolons_in_a_unicode_path_with_an_unknown_metric(tmp_p
     submission = pd.read_csv(run / "submission.csv")
     assert submission["id"].tolist() == data["id"].tail(20).tolist()
     assert submission["churn"].notna().all()
+
+    # `iml predict` on new rows saved the same way: the fitted pipeline reads them with the same reader
+    new_rows = folder.parent / "nouvelles lignes.csv.gz"
+    data.drop(columns="churn").head(7).to_csv(new_rows, index=False, sep=";", decimal=",", encoding="cp1252")
+    written = predict_file(run, new_rows, tmp_path / "predicted.csv", on_note=lambda note: None)
+    predicted = pd.read_csv(written)
+    assert predicted["id"].tolist() == list(range(7)) and predicted["churn"].between(0, 1).all()
 
 
 def test_run_on_gzip_and_zip_with_bom_crlf_repeated_ids_and_a_one_second_budget(tmp_path: Path) -> None:
