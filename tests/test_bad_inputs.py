@@ -453,6 +453,7 @@ def test_run_on_latin1_semicolons_in_a_unicode_path_with_an_unknown_metric(tmp_p
     assert any("cp1252" in w for w in warnings) and any("semicolons" in w for w in warnings), warnings
     assert any("Brier score" in w for w in warnings), warnings
     assert "semicolons" in proc.stdout + proc.stderr
+    assert "columns separated by semicolons" in (run / "report.html").read_text()
     submission = pd.read_csv(run / "submission.csv")
     assert submission["id"].tolist() == data["id"].tail(20).tolist()
     assert submission["churn"].notna().all()
