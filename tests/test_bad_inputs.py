@@ -209,7 +209,7 @@ def test_excel_without_openpyxl_names_the_extra(tmp_path: Path) -> None:
                           text=True, timeout=60)
     text = " ".join((proc.stdout + proc.stderr).split())
     assert proc.returncode != 0 and "Traceback" not in text, text
-    assert "train.xlsx needs an optional package" in text and "pip install 'iml-automl[excel]'" in text, text
+    assert "train.xlsx is an Excel workbook" in text and "needs openpyxl" in text and "pip install 'iml-automl[excel]'" in text, text
     assert fingerprint(data) == before
 
 

@@ -35,9 +35,11 @@ def read_with_format(path: str | Path, nrows: int | None = None) -> Table:
     try:
         table = read(path, nrows)
     except ImportError as exc:
-        extra = "excel" if table_suffix(path) == ".xlsx" else "parquet"
+        if table_suffix(path) == ".xlsx":
+            raise DataError(f"{path.name} is an Excel workbook, and reading one needs openpyxl, which is not "
+                            "installed.", hint=f"{install_hint('excel')}, or save the table as CSV") from exc
         raise DataError(f"{path.name} needs an optional package to be read: {exc}",
-                        hint=f"{install_hint(extra)}, or provide the table as CSV") from exc
+                        hint=f"{install_hint('parquet')}, or provide the table as CSV") from exc
     except TableError as exc:
         raise DataError(str(exc), hint=READ_HINT) from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError,
