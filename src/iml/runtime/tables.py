@@ -179,7 +179,7 @@ def _decode_head(head: bytes, encoding: str) -> str:
 
 def _separator(text: str, default: str) -> str:
     """The separator giving every sampled line the header's field count (more than one), most fields first."""
-    lines = text.splitlines()
+    lines = re.split(r"\r\n|\n|\r", text)  # not splitlines: it also splits at \x85 and \u2028 inside text cells
     if len(lines) > 1 and not text.endswith(("\n", "\r")):
         lines = lines[:-1]  # the sample cut the last line short
     lines = [ln for ln in lines[:200] if ln.strip()]
