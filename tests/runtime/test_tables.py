@@ -56,6 +56,16 @@ def test_table_names(name: str, suffix: str | None, stem: str) -> None:
     assert table_suffix(name) == suffix and table_stem(name) == stem
 
 
+def test_a_zip_made_on_macos_holds_one_table(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "train.zip", "w") as archive:
+        archive.writestr("train.csv", "a;b\n1;x\n2;y\n")
+        archive.writestr("__MACOSX/._train.csv", b"\x00\x05\x16\x07 resource fork")
+    table = read(tmp_path / "train.zip")
+    assert table.frame.to_dict("list") == {"a": [1, 2], "b": ["x", "y"]} and table.format.compression == "zip"
+
+
 def test_parquet_is_read_as_it_is(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})

@@ -3,7 +3,7 @@
 Files come from spreadsheets and other people's exports, so the reader does not assume UTF-8 and
 commas: the text encoding is tried in a fixed order (UTF-8, UTF-8 with a byte-order mark, UTF-16 by
 its mark, cp1252, Latin-1), the separator is sniffed among ``,`` ``;`` tab and ``|``, compressed
-files are read through pandas' compression (``.gz``, ``.bz2``, ``.xz``, a ``.zip`` of one table),
+files are decompressed as they are read (``.gz``, ``.bz2``, ``.xz``, a ``.zip`` of one table),
 Parquet through pyarrow and Excel through openpyxl. Every choice is a pure function of the file's
 bytes, so the pipeline reading a table again inside its sandbox gets the frame perception saw, and
 ``TableFormat.notes`` says each choice that is not the plain default for a person to see.
@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import contextlib
 import csv
 import gzip
 import io
 import lzma
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -95,8 +98,9 @@ def read(path: str | Path, nrows: int | None = None) -> Table:
     frame = None
     for encoding in _encodings_from(fmt.encoding):
         try:
-            frame = pd.read_csv(path, sep=fmt.sep, decimal=fmt.decimal, encoding=encoding, nrows=nrows,
-                                compression=fmt.compression, low_memory=False)
+            with _opened(path, fmt.compression) as source:
+                frame = pd.read_csv(source, sep=fmt.sep, decimal=fmt.decimal, encoding=encoding, nrows=nrows,
+                                    low_memory=False)
             break
         except UnicodeDecodeError:  # a byte past the sniffed head: the next encoding of the order
             continue
@@ -130,18 +134,26 @@ def _compression(path: Path) -> str | None:
     return {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}.get(path.suffix.lower())
 
 
+@contextlib.contextmanager
+def _opened(path: Path, compression: str | None) -> Iterator[IO[bytes]]:
+    """The table's bytes, decompressed; a zip's one member (macOS's __MACOSX folder does not count)."""
+    if compression == "zip":
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX")]
+            if len(members) != 1:
+                raise TableError(f"{path.name} holds {len(members)} files "
+                                 f"({', '.join(m.filename for m in members[:5])}); a zipped table holds one.")
+            with archive.open(members[0]) as f:
+                yield f
+        return
+    opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}.get(compression, open)
+    with opener(path, "rb") as f:
+        yield f
+
+
 def _head_bytes(path: Path, compression: str | None) -> bytes:
     try:
-        if compression == "zip":
-            with zipfile.ZipFile(path) as archive:
-                members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX")]
-                if len(members) != 1:
-                    raise TableError(f"{path.name} holds {len(members)} files "
-                                     f"({', '.join(m.filename for m in members[:5])}); a zipped table holds one.")
-                with archive.open(members[0]) as f:
-                    return f.read(SNIFF_BYTES)
-        opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}.get(compression, open)
-        with opener(path, "rb") as f:
+        with _opened(path, compression) as f:
             return f.read(SNIFF_BYTES)
     except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
         kind = f"a {compression} file" if compression else "a file"
