@@ -305,6 +305,18 @@ def test_compressed_tables_are_found_and_read(tmp_path: Path, suffix: str) -> No
     assert profile.n_train_rows == 60 and profile.n_test_rows == 20
 
 
+def test_a_lone_compressed_table_is_staged_under_its_whole_suffix(tmp_path: Path) -> None:
+    from iml.inputs import stage_tables
+
+    given = tmp_path / "customers 2024.csv.gz"
+    frame().to_csv(given, index=False, sep=";")
+    fields = stage_tables(tmp_path / "staged", given)
+    assert fields["name"] == "customers 2024" and (tmp_path / "staged" / "train.csv.gz").is_file()
+    summary, _ = perceive(Path(fields["data_dir"]), target="churn")
+    assert summary.train_file == "train.csv.gz" and summary.test_file is None
+    warned(summary, "train.csv.gz: columns separated by semicolons")
+
+
 def test_excel_workbook(tmp_path: Path) -> None:
     pytest.importorskip("openpyxl")
     summary, profile = perceive(write_task(tmp_path / "d", suffix=".xlsx"))
