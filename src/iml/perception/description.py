@@ -16,6 +16,7 @@ import pandas as pd
 
 from iml.data_io import read_with_format, table_stem, table_suffix
 from iml.errors import DataError, TaskInferenceError
+from iml.perception.input_checks import check_features, check_rows, check_test, separator_clue
 from iml.perception.media import MODALITY_EXT, find_joins
 from iml.perception.summary import Evidence, MediaRef, SubmissionFormat, TaskSummary, TaskType
 from iml.runtime import metrics
@@ -42,8 +43,6 @@ REGRESSION_WORDS = (r"\b(predict|estimate|forecast)\w*\s+(the\s+|a\s+)?(\w+\s+)?
 CLASSIFICATION_WORDS = r"probabilit|\bclass(es|ify|ification)?\b|\bcategor|\bwhich\b|\bwhether\b|\btype of\b"
 YES_LIKE = {"1", "yes", "y", "true", "t", "positive", "pos"}
 ID_NAME = re.compile(r"(^|_)id$|^id_|[a-z]Id$|ID$", re.IGNORECASE)
-# 5-fold cross-validation and a holdout need rows to split; fewer labelled rows cannot be validated.
-MIN_TRAIN_ROWS = 10
 # Words that introduce the metric a description names, known or not: "evaluated on the Brier score".
 METRIC_PHRASE = re.compile(
     r"(?:evaluated|scored|measured|judged|ranked|assessed)\s+(?:on|by|using|with|via|according to|in terms of)\s+"
@@ -79,7 +78,7 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
         warnings += table.format.notes
     if test_path and not set(train.columns) & set(test.columns):
         raise DataError(f"{train_path.name} and {test_path.name} share no column"
-                        f"{_separator_clue(train_table, test_table)}.",
+                        f"{separator_clue(train_table.format, test_table.format)}.",
                         hint="train and test must describe the same rows with the same feature columns")
     if test_path is None and not target and not _names_in_text(text, train, test):
         raise TaskInferenceError(f"{root} holds one table ({train_path.name}), no test table, and nothing "
@@ -88,7 +87,7 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
     ev: list[Evidence] = []
     sample_id = _id_from_sample(sample, train, test)
     targets, class_cols, named_in_text = _find_targets(train, test, sample, sample_id, text, target, ev)
-    warnings += _check_rows(train, targets, train_path.name)
+    warnings += check_rows(train, targets, train_path.name)
     if (constant := [t for t in targets if train[t].nunique() < 2]):
         raise DataError(f"target {constant[0]!r} has fewer than 2 distinct values in {train_path.name}: "
                         "nothing to learn.", hint="check the train file, or name the real target with --target")
@@ -109,8 +108,7 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
     if sample is not None and id_col in sample.columns and id_col in test.columns:
         _check_sample_ids(sample[id_col], test[id_col], sample_path.name, test_path.name)
     if test_path is not None:
-        warnings += _check_test(train, test, targets, id_col, test_path.name)
-
+        warnings += check_test(train, test, targets, id_col, test_path.name)
 
     if metric is not None:
         try:
@@ -149,10 +147,7 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
 
     submission = _submission(sample, id_col, targets, class_cols, metric, task_type, classes, positive, ev)
     media = _find_media(train, test, root, targets, id_col, ev)
-    if not media and not [c for c in train.columns if c not in targets and c != id_col]:
-        raise DataError(f"{train_path.name} has no feature column: only "
-                        f"{', '.join(repr(c) for c in [id_col, *targets] if c)}; nothing to learn from.",
-                        hint="add the columns that describe each row (or the media files they name)")
+    check_features(train, targets, id_col, bool(media), train_path.name)
     return TaskSummary(
         name=name or _task_name(root), data_dir=str(root), description=text,
         stripped=not named_in_text and metric_src is None,
@@ -328,47 +323,6 @@ def _check_sample_ids(sample_ids: pd.Series, test_ids: pd.Series, sample_name: s
         f"{sample_name} and {test_name} list different ids: {len(extra)} sample ids are not in {test_name} "
         f"(e.g. {extra[:3]}) and {len(missing)} test ids are missing from {sample_name} (e.g. {missing[:3]}).",
         hint=f"use the {sample_name} that belongs to this {test_name}, or remove it to let iml write the format")
-
-
-def _separator_clue(train_table, test_table) -> str:
-    """Why two tables may share no column: one file's separator is not the other's."""
-    a, b = train_table.format, test_table.format
-    if a.kind == b.kind == "text" and a.sep != b.sep:
-        return f" (the train file is separated by {a.sep!r}, the test file by {b.sep!r})"
-    return ""
-
-
-def _check_rows(train: pd.DataFrame, targets: list[str], name: str) -> list[str]:
-    """Enough labelled rows to validate a model; rows without a target said, as they are left out."""
-    unlabelled = int(train[targets].isna().any(axis=1).sum())
-    labelled = len(train) - unlabelled
-    if labelled < MIN_TRAIN_ROWS:
-        without = f" ({unlabelled} more have no {targets[0]!r} value)" if unlabelled else ""
-        raise DataError(f"{name} has {labelled} labelled row{'s' * (labelled != 1)}{without}: iml needs at least "
-                        f"{MIN_TRAIN_ROWS} to train and cross-validate a model.",
-                        hint="add training rows (a few hundred make a useful model)")
-    if unlabelled:
-        return [f"{name}: {unlabelled} of {len(train)} rows have no {targets[0]!r} value; they are left out of "
-                "training"]
-    return []
-
-
-def _check_test(train: pd.DataFrame, test: pd.DataFrame, targets: list[str], id_col: str | None,
-                name: str) -> list[str]:
-    """What the test table lacks or repeats, and what iml does about it."""
-    notes = []
-    missing = [str(c) for c in train.columns if c not in test.columns and c not in targets and c != id_col]
-    if missing:
-        notes.append(f"{name} lacks {len(missing)} column(s) of the train table ({', '.join(missing[:10])}"
-                     f"{', ...' if len(missing) > 10 else ''}): they cannot be used as features")
-    extra = [str(c) for c in test.columns if c not in train.columns and c != id_col]
-    if extra:
-        notes.append(f"{name} has {len(extra)} column(s) the train table lacks ({', '.join(extra[:10])}"
-                     f"{', ...' if len(extra) > 10 else ''}): ignored")
-    if id_col is not None and id_col in test.columns and (dups := test[id_col][test[id_col].duplicated()]).size:
-        notes.append(f"{name} repeats {dups.size} {id_col!r} value(s) (e.g. {list(map(str, dups.unique()[:3]))}): "
-                     "the submission keeps one row per test row, so these ids appear more than once")
-    return notes
 
 
 def _unknown_metric(text: str) -> str | None:
