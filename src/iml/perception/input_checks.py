@@ -43,10 +43,11 @@ def check_test(train: pd.DataFrame, test: pd.DataFrame, targets: list[str], id_c
     notes = []
     missing = [str(c) for c in train.columns if c not in test.columns and c not in targets and c != id_col]
     if missing:
-        notes.append(f"{name} lacks {_listed(missing)} of the train table: they cannot be used as features")
+        notes.append(f"{name} lacks {len(missing)} column(s) of the train table ({_names(missing)}): they cannot be "
+                     "used as features")
     extra = [str(c) for c in test.columns if c not in train.columns and c != id_col]
     if extra:
-        notes.append(f"{name} has {_listed(extra)} the train table lacks: ignored")
+        notes.append(f"{name} has {len(extra)} column(s) the train table lacks ({_names(extra)}): ignored")
     if id_col is not None and id_col in test.columns and (dups := test[id_col][test[id_col].duplicated()]).size:
         notes.append(f"{name} repeats {dups.size} {id_col!r} value(s) (e.g. {list(map(str, dups.unique()[:3]))}): "
                      "the submission keeps one row per test row, so these ids appear more than once")
@@ -61,5 +62,5 @@ def check_features(train: pd.DataFrame, targets: list[str], id_col: str | None, 
                         hint="add the columns that describe each row (or the media files they name)")
 
 
-def _listed(columns: list[str]) -> str:
-    return f"{len(columns)} column(s) ({', '.join(columns[:10])}{', ...' if len(columns) > 10 else ''})"
+def _names(columns: list[str]) -> str:
+    return ", ".join(columns[:10]) + (", ..." if len(columns) > 10 else "")
