@@ -335,6 +335,13 @@ def test_unknown_metric_is_reported_with_the_known_ones_and_the_default(tmp_path
     assert "names no metric" not in evidence.detail
 
 
+def test_a_description_saved_as_cp1252_keeps_its_words(tmp_path: Path) -> None:
+    data = write_task(tmp_path / "d", description=None)
+    (data / "description.md").write_bytes("Prédire `churn` — évalué par la métrique « Brier ».\n".encode("cp1252"))
+    summary, _ = perceive(data)
+    assert "Prédire" in summary.description and "«" in summary.description and "\ufffd" not in summary.description
+
+
 @pytest.mark.parametrize("text", [DESCRIPTION, "Predict `churn`. Models are evaluated using 5-fold cross-validation.\n"])
 def test_a_known_or_no_metric_gives_no_warning(tmp_path: Path, text: str) -> None:
     summary, _ = perceive(write_task(tmp_path / "d", description=text))

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from iml.data_io import read_with_format, table_stem, table_suffix
+from iml.runtime.tables import decode_text
 from iml.errors import DataError, TaskInferenceError
 from iml.perception.input_checks import check_features, check_rows, check_test, separator_clue
 from iml.perception.media import MODALITY_EXT, find_joins
@@ -202,7 +203,7 @@ def _find_tables(root: Path) -> tuple[Path, Path | None, Path | None]:
 def _read_description(root: Path) -> str:
     by_name = {p.name.lower(): p for p in root.iterdir() if p.is_file()}
     found = next((by_name[n] for n in DESCRIPTION_NAMES if n in by_name), None)
-    return found.read_text(encoding="utf-8", errors="replace") if found else ""
+    return decode_text(found.read_bytes()) if found else ""  # a description saved as cp1252 keeps its accents
 
 
 def _task_name(root: Path) -> str:

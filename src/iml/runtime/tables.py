@@ -187,6 +187,20 @@ def _decode_head(head: bytes, encoding: str) -> str:
     return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
 
 
+def decode_text(data: bytes) -> str:
+    """Bytes of a text file (a description) decoded in the tables' order: a mark, UTF-8, cp1252, Latin-1."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode(ENCODINGS[-1])  # never reached: Latin-1 decodes every byte
+
+
 # ---------------------------------------------------------------- separator
 
 def _separator(text: str, default: str) -> str:
