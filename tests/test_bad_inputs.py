@@ -273,6 +273,14 @@ def test_semicolons_with_decimal_commas_read_as_numbers(tmp_path: Path) -> None:
     assert fee.kind == "numeric" and fee.mean and 5 < fee.mean < 40
 
 
+def test_a_semicolon_sample_submission_is_read_and_said(tmp_path: Path) -> None:
+    data = write_task(tmp_path / "d")
+    pd.read_csv(data / "sample_submission.csv").to_csv(data / "sample_submission.csv", index=False, sep=";")
+    summary, _ = perceive(data)
+    assert summary.warnings == ["sample_submission.csv: columns separated by semicolons (';'), not commas"]
+    assert summary.submission.columns == ["id", "churn"] and summary.id_column == "id"
+
+
 def test_bom_and_crlf(tmp_path: Path) -> None:
     data = write_task(tmp_path / "d", encoding="utf-8-sig", lineterminator="\r\n")
     assert (data / "train.csv").read_bytes().startswith(b"\xef\xbb\xbfid,") and b"\r\n" in (data / "train.csv").read_bytes()

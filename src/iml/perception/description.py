@@ -74,9 +74,10 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
     # "missing from test"), so the target has to be named.
     test_table = read_with_format(test_path) if test_path else train_table
     test = test_table.frame
-    sample = read_with_format(sample_path).frame if sample_path else None
-    for table in [train_table, test_table] if test_path else [train_table]:
-        warnings += table.format.notes
+    sample_table = read_with_format(sample_path) if sample_path else None
+    sample = sample_table.frame if sample_table else None
+    for table in [train_table, test_table if test_path else None, sample_table]:
+        warnings += table.format.notes if table else []
     if test_path and not set(train.columns) & set(test.columns):
         raise DataError(f"{train_path.name} and {test_path.name} share no column"
                         f"{separator_clue(train_table.format, test_table.format)}.",
