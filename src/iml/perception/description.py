@@ -235,12 +235,10 @@ def _id_from_sample(sample, train, test) -> str | None:
 
 def _id_by_name(train, test, targets) -> str | None:
     shared = [c for c in test.columns if c in train.columns and c not in targets and ID_NAME.search(str(c))]
-    for col in sorted(shared, key=lambda c: str(c).lower() != "id"):
-        id_like = pd.api.types.is_integer_dtype(test[col]) or _is_text(test[col])
-        # a test table that repeats an id still has its id column; _check_test says so
-        if id_like and train[col].is_unique:
-            return col
-    return None
+    shared = [c for c in sorted(shared, key=lambda c: str(c).lower() != "id")
+              if (pd.api.types.is_integer_dtype(test[c]) or _is_text(test[c])) and train[c].is_unique]
+    # Unique in test too wins; else a test table that repeats an id still has its id column (check_test says so).
+    return next((c for c in shared if test[c].is_unique), shared[0] if shared else None)
 
 
 def _names_in_text(text: str, train, test) -> list[str]:
