@@ -40,6 +40,11 @@ def test_a_tsv_file_is_tab_separated_without_a_note(tmp_path: Path) -> None:
     assert table.format.sep == "\t" and table.format.notes == []
 
 
+def test_a_tsv_file_holding_commas_says_so(tmp_path: Path) -> None:
+    table = read(write(tmp_path, "t.tsv", "a,b\n1,2\n3,4\n"))
+    assert table.format.sep == "," and table.format.notes == ["t.tsv: columns separated by commas (','), not tabs"]
+
+
 def test_binary_bytes_are_a_table_error(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(b"PK\x03\x04\x00\x00garbage")

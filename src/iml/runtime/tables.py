@@ -239,7 +239,8 @@ def _notes(fmt: TableFormat, path: Path) -> list[str]:
         notes.append(f"{path.name}: read as {kind}")
     default = "\t" if ".tsv" in path.name.lower() else ","
     if fmt.sep != default:
-        notes.append(f"{path.name}: columns separated by {SEPARATOR_NAMES[fmt.sep]}s ({fmt.sep!r}), not commas")
+        notes.append(f"{path.name}: columns separated by {SEPARATOR_NAMES[fmt.sep]}s ({fmt.sep!r}), "
+                     f"not {SEPARATOR_NAMES[default]}s")
     if fmt.decimal == ",":
         notes.append(f"{path.name}: numbers written with a decimal comma (1,5) read as numbers")
     return notes
