@@ -168,6 +168,9 @@ class Run:
     # ---------------------------------------------------------------- phases
     def _perceive(self) -> None:
         summary = description_analyzer.analyze(self.ctx)
+        for warning in summary.warnings:  # how the files were read and what was worked around, before any work
+            self.folder.event("input_warning", message=warning)
+            self.progress.warn(warning)
         profile = profile_task(summary)
         self.folder.write_model("profile.json", profile)
         self.progress.info(f"task: {summary.task_type.value}, target {summary.target_columns}, "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iml.data_io import TABLE_SUFFIXES
+from iml.data_io import TABLE_SUFFIXES, table_stem, table_suffix
 from iml.errors import DataError
 
 Table = pd.DataFrame | str | Path
@@ -36,9 +36,11 @@ def _stage(folder: Path, role: str, table: Table) -> str:
         table.to_csv(folder / f"{role}.csv", index=False)
         return "dataframe"
     path = Path(table).expanduser()
-    if not path.is_file() or path.suffix.lower() not in TABLE_SUFFIXES:
+    suffix = table_suffix(path)
+    if not path.is_file() or suffix is None:
         raise DataError(f"{path} is not a table file.",
                         hint=f"pass a DataFrame or a {'/'.join(TABLE_SUFFIXES)} file (or a task folder as train)")
-    shutil.copyfile(path, folder / f"{role}{path.suffix.lower()}")
+    shutil.copyfile(path, folder / f"{role}{suffix}")
     # "train.csv" names nothing; the folder holding it usually names the task
-    return path.parent.resolve().name if path.stem.lower() in ("train", "training", "data") else path.stem
+    stem = table_stem(path)
+    return path.parent.resolve().name if stem.lower() in ("train", "training", "data") else stem

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
@@ -61,6 +62,14 @@ def test_encode_classes_in_contract_order():
 def test_encode_numeric_labels_as_strings():
     obj = Objective("accuracy", True, classes=["0", "1"])
     assert obj.encode_target(pd.Series([1, 0, 1])).tolist() == [1, 0, 1]
+
+
+def test_integer_labels_read_as_floats_match_the_contract():
+    # a missing target anywhere in the file makes pandas read 0/1 as 0.0/1.0; those rows are dropped later
+    obj = Objective("auc", True, classes=["0", "1"], positive_label="1")
+    assert obj.encode_target(pd.read_csv(io.StringIO("y,x\n1,a\n,b\n0,c\n1,d\n"))["y"].dropna()).tolist() == [1, 0, 1]
+    with pytest.raises(TargetError, match="'0.5'"):
+        obj.encode_target(pd.Series([0.0, 0.5]))
 
 
 def test_unknown_class_raises_target_error():

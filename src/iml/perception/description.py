@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iml.data_io import TABLE_SUFFIXES, read_table
+from iml.data_io import read_with_format, table_stem, table_suffix
+from iml.runtime.tables import decode_text
 from iml.errors import DataError, TaskInferenceError
+from iml.perception.input_checks import check_features, check_rows, check_test, separator_clue
 from iml.perception.media import MODALITY_EXT, find_joins
 from iml.perception.summary import Evidence, MediaRef, SubmissionFormat, TaskSummary, TaskType
 from iml.runtime import metrics
@@ -26,12 +28,15 @@ METRIC_PATTERNS = [
     ("auc_columnwise", r"column[- ]?wise (roc )?auc|auc (of|over|across) (each|all|the) (columns|labels|targets)"),
     ("rmsle", r"\brmsle\b|root mean squared? log(arithmic)? error|squared log(arithmic)? error"),
     ("rmse", r"\brmse\b|root mean squared? error"),
+    ("mape", r"\bmape\b|mean absolute percentage error"),
     ("mae", r"\bmae\b|mean absolute error"),
+    ("r2", r"\br2\b|\br²|r-squared|coefficient of determination"),
     ("logloss", r"\blog[- ]?loss\b|logarithmic loss|cross[- ]entropy"),
     ("auc", r"\b(roc[- ])?auc\b|\broc\b|area under the (roc |receiver operating characteristic )?curve|\bgini\b"),
     ("qwk", r"quadratic(ally)? weighted kappa|\bqwk\b|cohen'?s kappa|\bkappa\b"),
     ("mcc", r"matthews|\bmcc\b"),
     ("f1_macro", r"\bf1\b|\bf-?score\b|\bf-measure\b"),
+    ("balanced_accuracy", r"\bbalanced accuracy\b"),
     ("accuracy", r"\baccuracy\b"),
 ]
 REGRESSION_WORDS = (r"\b(predict|estimate|forecast)\w*\s+(the\s+|a\s+)?(\w+\s+)?(price|value|amount|cost|"
@@ -39,6 +44,15 @@ REGRESSION_WORDS = (r"\b(predict|estimate|forecast)\w*\s+(the\s+|a\s+)?(\w+\s+)?
 CLASSIFICATION_WORDS = r"probabilit|\bclass(es|ify|ification)?\b|\bcategor|\bwhich\b|\bwhether\b|\btype of\b"
 YES_LIKE = {"1", "yes", "y", "true", "t", "positive", "pos"}
 ID_NAME = re.compile(r"(^|_)id$|^id_|[a-z]Id$|ID$", re.IGNORECASE)
+# Words that introduce the metric a description names, known or not: "evaluated on the Brier score".
+METRIC_PHRASE = re.compile(
+    r"(?:evaluated|scored|measured|judged|ranked|assessed)\s+(?:on|by|using|with|via|according to|in terms of)\s+"
+    r"(?:the\s+|a\s+|an\s+)?(?P<a>[^.,;:()\n]{2,60}?)(?=\s+(?:between|of|on|for|computed|calculated|over)\b|[.,;:()\n]|$)"
+    r"|(?:evaluation\s+)?metric\s+(?:is|will be|used is|:)\s*(?:the\s+)?(?P<b>[^.,;:()\n]{2,60}?)(?=[.,;:()\n]|$)",
+    re.IGNORECASE)
+# What such a phrase may name that is no metric: the validation scheme or the rows scored.
+NOT_A_METRIC = re.compile(r"cross[- ]?validation|\bfolds?\b|hold[- ]?out|test (set|data)|leaderboard|\bprivate\b|"
+                          r"\bpublic\b|\bsubset\b", re.IGNORECASE)
 
 
 def analyze_task(data_dir, description: str | None = None, name: str | None = None,
@@ -53,13 +67,20 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
     root = _check_dir(data_dir)
     train_path, test_path, sample_path = _find_tables(root)
     text = description if description is not None else _read_description(root)
-    train = read_table(train_path)
+    warnings: list[str] = []
+    train_table = read_with_format(train_path)
+    train = train_table.frame
     # One table: inference reads the training table where it would read the test table (no column is
     # "missing from test"), so the target has to be named.
-    test = read_table(test_path) if test_path else train
-    sample = read_table(sample_path) if sample_path else None
+    test_table = read_with_format(test_path) if test_path else train_table
+    test = test_table.frame
+    sample_table = read_with_format(sample_path) if sample_path else None
+    sample = sample_table.frame if sample_table else None
+    for table in [train_table, test_table if test_path else None, sample_table]:
+        warnings += table.format.notes if table else []
     if test_path and not set(train.columns) & set(test.columns):
-        raise DataError(f"{train_path.name} and {test_path.name} share no column.",
+        raise DataError(f"{train_path.name} and {test_path.name} share no column"
+                        f"{separator_clue(train_table.format, test_table.format)}.",
                         hint="train and test must describe the same rows with the same feature columns")
     if test_path is None and not target and not _names_in_text(text, train, test):
         raise TaskInferenceError(f"{root} holds one table ({train_path.name}), no test table, and nothing "
@@ -68,6 +89,7 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
     ev: list[Evidence] = []
     sample_id = _id_from_sample(sample, train, test)
     targets, class_cols, named_in_text = _find_targets(train, test, sample, sample_id, text, target, ev)
+    warnings += check_rows(train, targets, train_path.name)
     if (constant := [t for t in targets if train[t].nunique() < 2]):
         raise DataError(f"target {constant[0]!r} has fewer than 2 distinct values in {train_path.name}: "
                         "nothing to learn.", hint="check the train file, or name the real target with --target")
@@ -87,6 +109,8 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
               "a unique-valued column named like an id" if id_col else "no id-like column found")
     if sample is not None and id_col in sample.columns and id_col in test.columns:
         _check_sample_ids(sample[id_col], test[id_col], sample_path.name, test_path.name)
+    if test_path is not None:
+        warnings += check_test(train, test, targets, id_col, test_path.name)
 
     if metric is not None:
         try:
@@ -95,6 +119,7 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
             raise TaskInferenceError(str(exc), hint="pass one of the listed metrics with --metric") from None
     else:
         metric, metric_src = _metric_from_text(text)
+    unknown = _unknown_metric(text) if metric is None else None
     if problem_type is not None:
         task_type = _user_task_type(problem_type, train[targets[0]], targets, ev)
     else:
@@ -107,7 +132,11 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
             _check_metric_fits(metric, task_type)
         _note(ev, "metric", metric, "user" if user else "description", metric_src)
     else:
-        metric = _default_metric(task_type, train[targets[0]], sample, targets, class_cols, ev)
+        metric = _default_metric(task_type, train[targets[0]], sample, targets, class_cols, ev, unknown)
+        if unknown:
+            warnings.append(f"the description's evaluation ({unknown!r}) names no metric iml knows; iml optimises "
+                            f"{metric} instead, the default for a {task_type.value} task. Metrics iml knows: "
+                            f"{', '.join(sorted(metrics.METRICS))}, pinball_<alpha>; pass one with --metric to choose")
 
     classes = positive = None
     if task_type in (TaskType.binary, TaskType.multiclass):
@@ -119,6 +148,8 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
         class_cols = _map_class_columns(class_cols, classes or [])
 
     submission = _submission(sample, id_col, targets, class_cols, metric, task_type, classes, positive, ev)
+    media = _find_media(train, test, root, targets, id_col, ev)
+    check_features(train, targets, id_col, bool(media), train_path.name)
     return TaskSummary(
         name=name or _task_name(root), data_dir=str(root), description=text,
         stripped=not named_in_text and metric_src is None,
@@ -126,7 +157,7 @@ def analyze_task(data_dir, description: str | None = None, name: str | None = No
         sample_submission_file=sample_path.name if sample_path else None,
         target_columns=targets, id_column=id_col, task_type=task_type, metric=metric,
         greater_is_better=metrics.greater_is_better(metric), classes=classes, positive_label=positive,
-        submission=submission, media=_find_media(train, test, root, targets, id_col, ev), evidence=ev,
+        submission=submission, media=media, evidence=ev, warnings=warnings,
     )
 
 
@@ -148,14 +179,15 @@ def _check_dir(data_dir) -> Path:
 
 def _find_tables(root: Path) -> tuple[Path, Path | None, Path | None]:
     """(train, test or None, sample submission or None)."""
-    tables = [p for p in sorted(root.iterdir()) if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES]
-    samples = [p for p in tables if "sample" in p.stem.lower() or "submission" in p.stem.lower()]
+    tables = [p for p in sorted(root.iterdir()) if p.is_file() and table_suffix(p)]
+    stem = {p: table_stem(p).lower() for p in tables}
+    samples = [p for p in tables if "sample" in stem[p] or "submission" in stem[p]]
     rest = [p for p in tables if p not in samples]
     found = {}
     for role in ("train", "test"):
         # exact name first, then names starting with it, then any name containing it; shortest wins
-        hits = sorted((p for p in rest if role in p.stem.lower()),
-                      key=lambda p: (p.stem.lower() != role, not p.stem.lower().startswith(role), len(p.name)))
+        hits = sorted((p for p in rest if role in stem[p]),
+                      key=lambda p: (stem[p] != role, not stem[p].startswith(role), len(p.name)))
         found[role] = hits[0] if hits else None
     if found["train"] is None:
         others = [p for p in rest if p != found["test"]]
@@ -164,15 +196,15 @@ def _find_tables(root: Path) -> tuple[Path, Path | None, Path | None]:
         else:
             listing = ", ".join(p.name for p in sorted(root.iterdir())[:20]) or "nothing"
             raise DataError(f"no train table in {root} (found: {listing}).",
-                            hint="add a train.csv (or .tsv/.parquet) whose name contains 'train'")
-    sample = sorted(samples, key=lambda p: (p.suffix.lower() != ".csv", len(p.name)))
+                            hint="add a train.csv (or .tsv, .parquet, .xlsx, .csv.gz, ...) whose name contains 'train'")
+    sample = sorted(samples, key=lambda p: (table_suffix(p) != ".csv", len(p.name)))
     return found["train"], found["test"], sample[0] if sample else None
 
 
 def _read_description(root: Path) -> str:
     by_name = {p.name.lower(): p for p in root.iterdir() if p.is_file()}
     found = next((by_name[n] for n in DESCRIPTION_NAMES if n in by_name), None)
-    return found.read_text(encoding="utf-8", errors="replace") if found else ""
+    return decode_text(found.read_bytes()) if found else ""  # a description saved as cp1252 keeps its accents
 
 
 def _task_name(root: Path) -> str:
@@ -203,11 +235,10 @@ def _id_from_sample(sample, train, test) -> str | None:
 
 def _id_by_name(train, test, targets) -> str | None:
     shared = [c for c in test.columns if c in train.columns and c not in targets and ID_NAME.search(str(c))]
-    for col in sorted(shared, key=lambda c: str(c).lower() != "id"):
-        id_like = pd.api.types.is_integer_dtype(test[col]) or _is_text(test[col])
-        if id_like and test[col].is_unique and train[col].is_unique:
-            return col
-    return None
+    shared = [c for c in sorted(shared, key=lambda c: str(c).lower() != "id")
+              if (pd.api.types.is_integer_dtype(test[c]) or _is_text(test[c])) and train[c].is_unique]
+    # Unique in test too wins; else a test table that repeats an id still has its id column (check_test says so).
+    return next((c for c in shared if test[c].is_unique), shared[0] if shared else None)
 
 
 def _names_in_text(text: str, train, test) -> list[str]:
@@ -292,6 +323,17 @@ def _check_sample_ids(sample_ids: pd.Series, test_ids: pd.Series, sample_name: s
         f"{sample_name} and {test_name} list different ids: {len(extra)} sample ids are not in {test_name} "
         f"(e.g. {extra[:3]}) and {len(missing)} test ids are missing from {sample_name} (e.g. {missing[:3]}).",
         hint=f"use the {sample_name} that belongs to this {test_name}, or remove it to let iml write the format")
+
+
+def _unknown_metric(text: str) -> str | None:
+    """The metric a description names when it is none iml knows, as the description words it."""
+    for m in METRIC_PHRASE.finditer(text):
+        phrase = (m.group("a") or m.group("b") or "").strip(" *`'\"")
+        if phrase and not re.match(r"(?:how|whether|their|your|its|each|every)\b", phrase, re.I) \
+                and not NOT_A_METRIC.search(phrase):
+            return phrase
+    section = [ln.strip(" *`-") for ln in _evaluation_section(text).splitlines() if ln.strip()]
+    return section[0][:80] if section and not NOT_A_METRIC.search(section[0]) else None
 
 
 # ---------------------------------------------------------------- metric and task type
@@ -415,7 +457,7 @@ def _skew_reason(y: pd.Series) -> str | None:
     return None
 
 
-def _default_metric(task_type, y, sample, targets, class_cols, ev) -> str:
+def _default_metric(task_type, y, sample, targets, class_cols, ev, unknown: str | None = None) -> str:
     if class_cols is not None:
         metric, why = "logloss", "the sample submission has one probability column per class"
     elif task_type is TaskType.multilabel:
@@ -430,7 +472,9 @@ def _default_metric(task_type, y, sample, targets, class_cols, ev) -> str:
         metric, why = "rmsle", f"regression on a non-negative, right-skewed target ({reason})"
     else:
         metric, why = "rmse", "regression target without strong right skew"
-    _note(ev, "metric", metric, "default", f"the description names no metric; {why}")
+    said = f"the description's metric ({unknown!r}) is not one iml knows" if unknown else \
+        "the description names no metric"
+    _note(ev, "metric", metric, "default", f"{said}; {why}")
     return metric
 
 

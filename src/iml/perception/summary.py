@@ -85,6 +85,9 @@ class TaskSummary(BaseModel):
     submission: SubmissionFormat
     media: list[MediaRef] = []
     evidence: list[Evidence] = []
+    # What a person should know about how the files were read or what iml worked around (a Latin-1
+    # file, semicolons, duplicate test ids, a metric iml does not know); shown and logged as the run starts.
+    warnings: list[str] = []
 
     @property
     def target(self) -> str:

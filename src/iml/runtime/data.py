@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .tables import read_table
+
 # (added path column, key column, sub-folders tried, file-name pattern with one {} for the key)
 MediaJoin = tuple[str, str, Sequence[str], str]
 
@@ -53,14 +55,6 @@ def media_path(root: Path, value: object, folders: Iterable[str] = (), pattern: 
     if direct.exists():
         return str(direct)
     return str(next((root / f / name for f in folders if (root / f / name).exists()), direct))
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """CSV, TSV or parquet by the file's suffix; whole columns typed at once (no mixed-type chunks)."""
-    path = Path(path)
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",", low_memory=False)
 
 
 def read_frame(path: str | Path, image_columns: Sequence[str] = (), audio_columns: Sequence[str] = (),

@@ -49,6 +49,14 @@ class Score:
         return hash(None) if np.isnan(self.value) else hash(self.value)
 
 
+def class_strings(y: pd.Series) -> pd.Series:
+    """Labels as the contract's class strings: a 0/1 column that pandas read as floats (a missing target
+    elsewhere in the file makes it 0.0/1.0) is '0'/'1', as perception named its classes."""
+    if pd.api.types.is_float_dtype(y) and len(y) and y.notna().all() and np.all(np.mod(y, 1) == 0):
+        y = y.astype("int64")
+    return y.astype(str)
+
+
 @dataclass(frozen=True)
 class Objective:
     """Metric, direction and target coding of one task, as the blueprint's contract states them.
@@ -89,7 +97,7 @@ class Objective:
         """Class indices into ``classes``, or floats on the transformed scale."""
         if self.classification:
             index = {c: i for i, c in enumerate(self.classes)}
-            labels = pd.Series(y).astype(str)
+            labels = class_strings(pd.Series(y))
             unknown = sorted(set(labels) - set(index))
             if unknown:
                 raise TargetError(f"target values {unknown[:5]} are not among the contract's classes "
